@@ -1,0 +1,56 @@
+"""The ``stvg-bench`` command line.
+
+Bad input never produces a traceback: every
+:class:`~stvg_bench.errors.StvgBenchError` becomes one line on stderr and
+exit code 2. Set ``STVG_BENCH_DEBUG=1`` to see tracebacks of internal errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .. import __version__
+from ..errors import OptionError, StvgBenchError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2 via OptionError."""
+
+    def error(self, message: str):
+        raise OptionError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import convert, datasets, demo, scoring
+
+    parser = _Parser(prog="stvg-bench", description="Reference scorer for spatio-temporal video grounding.")
+    parser.add_argument("--version", action="version", version=f"stvg-bench {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for module in (scoring, convert, datasets, demo):
+        module.add_commands(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.handler(args) or 0)
+    except StvgBenchError as exc:
+        print(f"stvg-bench: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # an internal error, not bad input
+        if os.environ.get("STVG_BENCH_DEBUG"):
+            raise
+        print(
+            f"stvg-bench: internal error: {type(exc).__name__}: {exc} "
+            "(this is a bug; STVG_BENCH_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1

@@ -1,0 +1,36 @@
+"""``convert``: between prediction formats."""
+
+from __future__ import annotations
+
+from ..formats import REGISTRY, get_format, load_predictions, write_predictions
+from .options import add_dataset_options, dataset_from
+
+
+def add_commands(commands) -> None:
+    convert = commands.add_parser(
+        "convert",
+        help="convert predictions between formats",
+        description="Convert predictions between formats. Sample ids are resolved against --dataset where the "
+        "source or target numbers samples its own way (stcat) or must name its dataset (stvg-bench, parquet).",
+    )
+    convert.add_argument("source")
+    convert.add_argument("--from", dest="from_format", default="auto", help=f"auto or one of {', '.join(REGISTRY)}")
+    convert.add_argument("--to", dest="to_format", required=True, help=f"one of {', '.join(REGISTRY)}")
+    convert.add_argument("--out", required=True, help="output file (.json / .json.gz) or directory (parquet)")
+    add_dataset_options(convert, required=False)
+    convert.set_defaults(handler=run_convert)
+
+
+def run_convert(args) -> int:
+    target = get_format(args.to_format)
+    if args.from_format != "auto":
+        get_format(args.from_format)
+    dataset = dataset_from(args) if args.dataset else None
+    predictions = load_predictions(args.source, dataset, args.from_format)
+    if dataset is not None:
+        from ..evaluate import check_against_dataset
+
+        check_against_dataset(dataset, predictions)
+    write_predictions(predictions, args.out, target.name, dataset)
+    print(f"{args.out}: {predictions.n_samples} samples, {predictions.n_boxes} boxes ({target.name})")
+    return 0

@@ -1,0 +1,43 @@
+"""``datasets``: list the adapters, fetch pinned annotation files."""
+
+from __future__ import annotations
+
+from ..datasets import REGISTRY
+
+
+def add_commands(commands) -> None:
+    datasets = commands.add_parser("datasets", help="list datasets; fetch their annotations",
+                                   description="List the registered datasets, or fetch pinned annotation files.")
+    datasets.set_defaults(handler=run_list)
+    sub = datasets.add_subparsers(dest="datasets_command", parser_class=type(datasets))
+    listing = sub.add_parser("list", help="list datasets (the default)")
+    listing.set_defaults(handler=run_list)
+    fetch = sub.add_parser("fetch", help="fetch the official annotation files (pinned URLs and sha256)")
+    fetch.add_argument("name")
+    fetch.add_argument("--from", dest="mirror", help="copy from this local directory instead of downloading")
+    fetch.add_argument("--cache-dir", help="store under this directory (default: $STVG_BENCH_CACHE or ~/.cache/stvg-bench)")
+    fetch.set_defaults(handler=run_fetch)
+
+
+def run_list(args) -> int:
+    from rich.table import Table
+
+    from ..report import console
+
+    table = Table(title="stvg-bench datasets", title_justify="left")
+    for column in ("name", "splits", "query types", "protocols", "layouts", "description"):
+        table.add_column(column)
+    for adapter in REGISTRY.values():
+        info = adapter.info
+        table.add_row(info.name, ", ".join(info.splits), ", ".join(info.query_types) or "-",
+                      ", ".join(info.protocols), ", ".join(info.layouts), info.description)
+    console().print(table)
+    return 0
+
+
+def run_fetch(args) -> int:
+    from ..datasets.fetch import fetch
+
+    for path in fetch(args.name, args.mirror, args.cache_dir):
+        print(path)
+    return 0

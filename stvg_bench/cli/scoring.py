@@ -1,0 +1,88 @@
+"""``score``, ``validate`` and ``compare``."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..evaluate import Evaluator
+from ..formats import load_predictions
+from ..results import check_per_sample_path, write_json, write_per_sample
+from .options import add_dataset_options, add_scoring_options, dataset_from
+
+
+def add_commands(commands) -> None:
+    score = commands.add_parser("score", help="score a prediction file", description="Score a prediction file.")
+    score.add_argument("predictions", help="prediction file (.json, .json.gz) or Parquet directory")
+    add_dataset_options(score)
+    add_scoring_options(score)
+    score.add_argument("--ci", action=argparse.BooleanOptionalAction, default=True,
+                       help="95%% bootstrap intervals (default: on; --no-ci skips them)")
+    score.add_argument("--out", help="write the results (stvg-bench/results v1 JSON) here")
+    score.add_argument("--per-sample", help="write per-sample scores here (.csv or .parquet)")
+    score.set_defaults(handler=run_score)
+
+    validate = commands.add_parser("validate", help="check a prediction file without scoring it",
+                                   description="Check a prediction file against a dataset and protocol.")
+    validate.add_argument("predictions")
+    add_dataset_options(validate)
+    add_scoring_options(validate)
+    validate.set_defaults(handler=run_validate)
+
+    compare = commands.add_parser("compare", help="paired bootstrap comparison of two prediction files",
+                                  description="Compare A and B on the same samples (paired bootstrap of A - B).")
+    compare.add_argument("a")
+    compare.add_argument("b")
+    add_dataset_options(compare)
+    add_scoring_options(compare)
+    compare.add_argument("--out", help="write the comparison (JSON) here")
+    compare.set_defaults(handler=run_compare)
+
+
+def _evaluator(args, dataset) -> Evaluator:
+    return Evaluator(dataset, args.protocol, args.thresholds, args.missing, args.interpolate)
+
+
+def run_score(args) -> int:
+    from ..report import console, print_score
+
+    if args.per_sample:
+        check_per_sample_path(args.per_sample)
+    dataset = dataset_from(args)
+    evaluator = _evaluator(args, dataset)
+    predictions = load_predictions(args.predictions, dataset, args.format)
+    result = evaluator.score(predictions, ci=args.ci)
+    if args.out:
+        write_json(result, args.out)
+    if args.per_sample:
+        write_per_sample(result, args.per_sample)
+    print_score(result, console())
+    return 0
+
+
+def run_validate(args) -> int:
+    dataset = dataset_from(args)
+    evaluator = _evaluator(args, dataset)
+    predictions = load_predictions(args.predictions, dataset, args.format)
+    result = evaluator.score(predictions, ci=False)
+    print(
+        f"{args.predictions}: valid {predictions.meta.format} predictions for {dataset.name} {dataset.split} "
+        f"({predictions.n_samples} samples, {predictions.n_boxes} boxes; protocol {evaluator.protocol.name} "
+        f"scores {result.n_samples} samples)"
+    )
+    for name, count in result.warnings.items():
+        print(f"warning: {name}: {count}")
+    return 0
+
+
+def run_compare(args) -> int:
+    from ..report import console, print_comparison
+
+    dataset = dataset_from(args)
+    evaluator = _evaluator(args, dataset)
+    a = load_predictions(args.a, dataset, args.format)
+    b = load_predictions(args.b, dataset, args.format)
+    comparison = evaluator.compare(a, b)
+    if args.out:
+        write_json(comparison, args.out)
+    print_comparison(comparison, console())
+    return 0

@@ -1,0 +1,111 @@
+"""What every dataset adapter provides, and the loaded-dataset object the scorer uses."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import OptionError, SampleIdError
+from ..groundtruth import GroundTruth
+from ..protocols import Protocol, get_protocol
+from ..scoring_table import ScoringTable
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Static description of an adapter, listed by ``stvg-bench datasets``."""
+
+    name: str
+    description: str
+    splits: tuple[str, ...]
+    query_types: tuple[str, ...]
+    protocols: tuple[str, ...]
+    layouts: tuple[str, ...]
+    tasks: tuple[str, ...] = ("spatio-temporal",)
+
+
+class DatasetAdapter(ABC):
+    """Knows a dataset's files, splits, query types and how each protocol reads them.
+
+    ``version`` is part of the parsed-annotation cache key: bump it whenever
+    parsing changes what ends up in the arrays.
+    """
+
+    info: DatasetInfo
+    version: int = 1
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    def check_split(self, split: str) -> None:
+        if split not in self.info.splits:
+            raise OptionError(f"{self.name} has no split {split!r}; choose one of {', '.join(self.info.splits)}")
+
+    @abstractmethod
+    def load(
+        self,
+        split: str,
+        annotations: str | Path | None = None,
+        vidor_dir: str | Path | None = None,
+        *,
+        use_cache: bool = True,
+        progress: bool = False,
+    ) -> Dataset:
+        """Parse (or read from the cache) the ground truth of ``split``."""
+
+    @abstractmethod
+    def resolve(self, gt: GroundTruth, protocol: Protocol) -> ScoringTable:
+        """Resolve ``gt`` into the frames and intervals ``protocol`` scores."""
+
+
+@dataclass
+class Dataset:
+    """A loaded split: columnar ground truth plus where it came from.
+
+    ``inputs`` records the sha256 of each annotation input (and a signature of
+    a VidOR directory); it is copied into every result.
+    """
+
+    adapter: DatasetAdapter
+    gt: GroundTruth
+    inputs: dict[str, str]
+    _tables: dict[Protocol, ScoringTable] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.gt.dataset
+
+    @property
+    def split(self) -> str:
+        return self.gt.split
+
+    @property
+    def n_samples(self) -> int:
+        return self.gt.n_samples
+
+    def scoring_table(self, protocol: str | Protocol) -> ScoringTable:
+        """The ground truth resolved under ``protocol`` (computed once per protocol)."""
+        protocol = get_protocol(protocol)
+        if protocol not in self._tables:
+            self._tables[protocol] = self.adapter.resolve(self.gt, protocol)
+        return self._tables[protocol]
+
+    def sample_ids_from_stcat(self, item_ids: np.ndarray, path) -> np.ndarray:
+        """Map STCAT / CG-STVG ``item_id``s to sample ids (by video and sentence)."""
+        order = np.argsort(self.gt.stcat_item_id, kind="stable")
+        sorted_items = np.asarray(self.gt.stcat_item_id)[order]
+        at = np.searchsorted(sorted_items, item_ids)
+        at_clipped = np.minimum(at, len(sorted_items) - 1)
+        unknown = (at >= len(sorted_items)) | (sorted_items[at_clipped] != item_ids)
+        if unknown.any():
+            bad = int(item_ids[np.flatnonzero(unknown)[0]])
+            raise SampleIdError(
+                f"unknown STCAT item id (this split has item ids 0-{len(sorted_items) - 1})",
+                path=path,
+                sample_id=bad,
+            )
+        return order[at_clipped].astype(np.int64)

@@ -1,0 +1,373 @@
+"""VidSTG (CVPR 2020): sentence annotations over VidOR box trajectories.
+
+Two input layouts give the same ground truth:
+
+* ``official``: the released ``{split}_annotations.json`` plus a VidOR
+  annotation directory (``--vidor-dir``);
+* ``tubedetr``: TubeDETR's preprocessed ``{split}.json`` (``videos`` and
+  ``trajectories``, boxes in xywh).
+
+Sample ids follow TubeDETR: per annotation entry, questions (interrogative)
+first, then captions (declarative), numbered over the file. STCAT numbers
+captions first; that numbering is kept in ``stcat_item_id``.
+
+Interval conventions (METRICS.md §2): ``temporal_gt`` is half-open (its
+``end_fid`` may equal ``frame_count``); ``used_segment`` is kept as released.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+import numpy as np
+
+from ..errors import AnnotationError, DatasetMismatchError, InputFileError
+from ..geometry import xywh_to_xyxy
+from ..groundtruth import GroundTruth
+from ..ids import parse_ids
+from ..jsonio import read_bytes
+from ..progress import track
+from ..protocols import Protocol
+from ..scoring_table import ScoringTable, closed_table, half_open_table
+from . import vidor
+from .base import Dataset, DatasetAdapter, DatasetInfo
+from .cache import cached_groundtruth, cache_root, directory_signature, file_sha256
+from .sniff import describe_layout, sniff_layout
+
+QUERY_TYPES = ("declarative", "interrogative")
+DECLARATIVE, INTERROGATIVE = 0, 1
+
+
+class _Interval(msgspec.Struct, gc=False):
+    begin_fid: int
+    end_fid: int
+
+
+class _Sentence(msgspec.Struct, gc=False):
+    description: str
+    target_id: int
+
+
+class _Entry(msgspec.Struct, gc=False):
+    vid: str
+    fps: float
+    frame_count: int
+    width: int
+    height: int
+    used_segment: _Interval
+    temporal_gt: _Interval
+    captions: list[_Sentence]
+    questions: list[_Sentence]
+
+
+class _TubeVideo(msgspec.Struct, gc=False):
+    video_id: int
+    original_video_id: str
+    frame_count: int
+    fps: float
+    width: int
+    height: int
+    start_frame: int
+    end_frame: int
+    tube_start_frame: int
+    tube_end_frame: int
+    target_id: int
+    qtype: str
+    caption: str
+
+
+class _TubeFile(msgspec.Struct, gc=False):
+    videos: list[_TubeVideo]
+    trajectories: dict[str, dict[str, msgspec.Raw]]
+
+
+class _TubeFrame(msgspec.Struct, gc=False):
+    bbox: tuple[float, float, float, float]
+
+
+_TRAJECTORY_DECODER = msgspec.json.Decoder(dict[str, _TubeFrame])
+
+
+def _decode(decoder_type, data: bytes, path: Path, what: str):
+    try:
+        return msgspec.json.decode(data, type=decoder_type)
+    except msgspec.ValidationError as exc:
+        raise AnnotationError(f"invalid {what}: {exc}", path=path) from None
+    except msgspec.DecodeError as exc:
+        raise InputFileError(f"not valid JSON: {exc}", path=path) from None
+
+
+def _check_layout(data: bytes, path: Path, expected: tuple[str, ...], dataset: str) -> str:
+    layout = sniff_layout(data)
+    if layout not in expected:
+        raise DatasetMismatchError(
+            f"not a {dataset} annotation file: it looks like {describe_layout(data)}", path=path
+        )
+    return layout
+
+
+class _SampleColumns:
+    """Per-sample lists collected while reading either layout."""
+
+    def __init__(self) -> None:
+        self.video_id: list[str] = []
+        self.sentence: list[str] = []
+        self.query_type: list[int] = []
+        self.target_id: list[int] = []
+        self.frame_count: list[int] = []
+        self.fps: list[float] = []
+        self.width: list[int] = []
+        self.height: list[int] = []
+        self.gt_start: list[int] = []
+        self.gt_end: list[int] = []
+        self.segment_start: list[int] = []
+        self.segment_end: list[int] = []
+        self.stcat_item_id: list[int] = []
+
+
+def vidstg_groundtruth(
+    columns: _SampleColumns,
+    trajectory_boxes,
+    dataset: str,
+    split: str,
+) -> GroundTruth:
+    """Assemble the columnar ground truth; ``trajectory_boxes(video_id, target_id)`` returns a
+    ``(frame_count, 4)`` xyxy array (NaN where the trajectory has no box)."""
+    frame_count = np.array(columns.frame_count, dtype=np.int64)
+    gt_start = np.array(columns.gt_start, dtype=np.int64)
+    gt_end = np.array(columns.gt_end, dtype=np.int64)
+    window_start = np.clip(gt_start, 0, frame_count)
+    window_end = np.clip(np.minimum(gt_end + 1, frame_count), window_start, None)
+    lengths = window_end - window_start
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    boxes = np.empty((int(offsets[-1]), 4), dtype=np.float64)
+    for i, (video, target) in enumerate(zip(columns.video_id, columns.target_id)):
+        boxes[offsets[i] : offsets[i + 1]] = trajectory_boxes(video, target)[window_start[i] : window_end[i]]
+    defects = {}
+    empty = int((gt_end <= gt_start).sum())
+    if empty:
+        defects["gt_empty_intervals"] = empty
+    beyond = int(((gt_start < 0) | (gt_end > frame_count)).sum())
+    if beyond:
+        defects["gt_intervals_outside_video"] = beyond
+    return GroundTruth(
+        dataset=dataset,
+        split=split,
+        family="vidstg",
+        query_type_names=QUERY_TYPES,
+        video_id=np.array(columns.video_id, dtype=str),
+        sentence=np.array(columns.sentence, dtype=str),
+        query_type=np.array(columns.query_type, dtype=np.int8),
+        target_id=np.array(columns.target_id, dtype=np.int64),
+        frame_count=frame_count,
+        fps=np.array(columns.fps, dtype=np.float64),
+        width=np.array(columns.width, dtype=np.int64),
+        height=np.array(columns.height, dtype=np.int64),
+        gt_start_frame=gt_start,
+        gt_end_frame_exclusive=gt_end,
+        segment_start_frame=np.array(columns.segment_start, dtype=np.int64),
+        segment_end_frame=np.array(columns.segment_end, dtype=np.int64),
+        stcat_item_id=np.array(columns.stcat_item_id, dtype=np.int64),
+        box_offsets=offsets,
+        window_start_frame=window_start,
+        box_xyxy=boxes,
+        defects=defects,
+    )
+
+
+def columns_from_official(entries: list[_Entry]) -> _SampleColumns:
+    """Samples of the official layout in TubeDETR order, with STCAT's item ids."""
+    cols = _SampleColumns()
+    item_base = 0
+    for entry in entries:
+        n_captions = len(entry.captions)
+        ordered = [(s, INTERROGATIVE, n_captions + k) for k, s in enumerate(entry.questions)]
+        ordered += [(s, DECLARATIVE, k) for k, s in enumerate(entry.captions)]
+        for sentence, qtype, stcat_rank in ordered:
+            cols.video_id.append(entry.vid)
+            cols.sentence.append(sentence.description)
+            cols.query_type.append(qtype)
+            cols.target_id.append(sentence.target_id)
+            cols.frame_count.append(entry.frame_count)
+            cols.fps.append(entry.fps)
+            cols.width.append(entry.width)
+            cols.height.append(entry.height)
+            cols.gt_start.append(entry.temporal_gt.begin_fid)
+            cols.gt_end.append(entry.temporal_gt.end_fid)
+            cols.segment_start.append(entry.used_segment.begin_fid)
+            cols.segment_end.append(entry.used_segment.end_fid)
+            cols.stcat_item_id.append(item_base + stcat_rank)
+        item_base += len(ordered)
+    return cols
+
+
+def columns_from_tubedetr(videos: list[_TubeVideo], path: Path) -> _SampleColumns:
+    """Samples of TubeDETR's layout; STCAT item ids are recovered from the entry structure.
+
+    An annotation entry is a run of consecutive samples with the same video,
+    input segment and ground-truth interval, made of interrogatives followed by
+    one declarative (every released VidSTG entry has exactly one caption); a new
+    entry starts where that pattern restarts.
+    """
+    cols = _SampleColumns()
+    entry: list[int] = []
+
+    def close_entry() -> None:
+        declaratives = [i for i in entry if cols.query_type[i] == DECLARATIVE]
+        interrogatives = [i for i in entry if cols.query_type[i] == INTERROGATIVE]
+        base = entry[0] if entry else 0
+        for rank, i in enumerate(declaratives + interrogatives):
+            cols.stcat_item_id[i] = base + rank
+        entry.clear()
+
+    previous_key = None
+    for index, video in enumerate(videos):
+        if video.video_id != index:
+            raise AnnotationError(
+                f"videos[{index}].video_id is {video.video_id}; TubeDETR numbers samples 0, 1, 2, ...", path=path
+            )
+        if video.qtype not in QUERY_TYPES:
+            raise AnnotationError(f"videos[{index}].qtype is {video.qtype!r}", path=path)
+        qtype = QUERY_TYPES.index(video.qtype)
+        key = (video.original_video_id, video.start_frame, video.end_frame, video.tube_start_frame, video.tube_end_frame)
+        previous_declarative = bool(entry) and cols.query_type[entry[-1]] == DECLARATIVE
+        if entry and (key != previous_key or previous_declarative):
+            close_entry()
+        previous_key = key
+        entry.append(index)
+        cols.video_id.append(video.original_video_id)
+        cols.sentence.append(video.caption)
+        cols.query_type.append(qtype)
+        cols.target_id.append(video.target_id)
+        cols.frame_count.append(video.frame_count)
+        cols.fps.append(video.fps)
+        cols.width.append(video.width)
+        cols.height.append(video.height)
+        cols.gt_start.append(video.tube_start_frame)
+        cols.gt_end.append(video.tube_end_frame)
+        cols.segment_start.append(video.start_frame)
+        cols.segment_end.append(video.end_frame)
+        cols.stcat_item_id.append(-1)
+    close_entry()
+    return cols
+
+
+def resolve_vidstg(gt: GroundTruth, protocol: Protocol) -> ScoringTable:
+    """VidSTG ground truth under ``protocol`` (METRICS.md §2).
+
+    Closed (STCAT): ``[begin_fid, min(end_fid, used_segment.end_fid)]``; STCAT
+    drops sentences whose ground truth lies outside the input segment or whose
+    box list does not match that interval's length. Half-open: ``temporal_gt``
+    as released, sampled frames taken from ``used_segment``.
+    """
+    if protocol.gt_interval != "closed":
+        return half_open_table(protocol, gt, gt.gt_start_frame, gt.gt_end_frame_exclusive)
+    gt_start = np.asarray(gt.gt_start_frame)
+    gt_end = np.asarray(gt.gt_end_frame_exclusive)
+    closed_end = np.minimum(gt_end, gt.segment_end_frame)
+    keep = ~((gt_end < gt.segment_start_frame) | (gt_start > gt.segment_end_frame))
+    keep &= gt.window_length() == closed_end - gt_start + 1
+    return closed_table(protocol, gt, keep, gt_start, closed_end)
+
+
+class VidstgAdapter(DatasetAdapter):
+    info = DatasetInfo(
+        name="vidstg",
+        description="VidSTG (CVPR 2020): VidOR videos, declarative and interrogative sentences",
+        splits=("train", "val", "test"),
+        query_types=QUERY_TYPES,
+        protocols=("dense", "tubedetr", "stcat"),
+        layouts=("official (+ --vidor-dir)", "tubedetr"),
+    )
+    version = 1
+
+    def default_annotations(self, split: str) -> Path:
+        return cache_root() / "vidstg" / f"{split}_annotations.json"
+
+    def load(self, split, annotations=None, vidor_dir=None, *, use_cache=True, progress=False) -> Dataset:
+        self.check_split(split)
+        if annotations is None:
+            annotations = self.default_annotations(split)
+            if not annotations.is_file():
+                raise InputFileError(
+                    "no annotation file: pass --annotations, or run `stvg-bench datasets fetch vidstg`",
+                    path=annotations,
+                )
+        path = Path(annotations)
+        data = read_bytes(path)
+        layout = _check_layout(data, path, ("vidstg-official", "vidstg-tubedetr"), "VidSTG")
+        inputs = {"annotations_sha256": file_sha256(path)}
+        if layout == "vidstg-official":
+            if vidor_dir is None:
+                raise InputFileError(
+                    "the official VidSTG layout has no boxes: pass --vidor-dir with the VidOR annotations",
+                    path=path,
+                )
+            vidor_dir = Path(vidor_dir)
+            index = vidor.index_directory(vidor_dir)
+            inputs["vidor_dir_signature"] = directory_signature(list(index.values()), vidor_dir)
+
+            def build() -> GroundTruth:
+                return self._from_official(data, path, index, split, progress)
+
+        else:
+
+            def build() -> GroundTruth:
+                return self._from_tubedetr(data, path, split, progress)
+
+        gt = cached_groundtruth(self.name, self.version, split, inputs, build, use_cache)
+        return Dataset(adapter=self, gt=gt, inputs=inputs)
+
+    def _from_official(self, data, path, index, split, progress) -> GroundTruth:
+        entries = _decode(list[_Entry], data, path, "VidSTG annotation")
+        columns = columns_from_official(entries)
+        wanted: dict[str, set[int]] = {}
+        frame_counts: dict[str, int] = {}
+        for video, target, frames in zip(columns.video_id, columns.target_id, columns.frame_count):
+            wanted.setdefault(video, set()).add(target)
+            frame_counts[video] = frames
+        trajectories: dict[tuple[str, int], np.ndarray] = {}
+        for video in track(wanted, len(wanted), "Reading VidOR boxes", progress):
+            if video not in index:
+                raise AnnotationError(f"no VidOR annotation for video {video}", path=path)
+            for tid, boxes in vidor.read_trajectories(index[video], wanted[video], frame_counts[video]).items():
+                trajectories[video, tid] = boxes
+        return vidstg_groundtruth(columns, lambda v, t: trajectories[v, t], self.name, split)
+
+    def _from_tubedetr(self, data, path, split, progress) -> GroundTruth:
+        parsed = _decode(_TubeFile, data, path, "TubeDETR VidSTG annotation")
+        columns = columns_from_tubedetr(parsed.videos, path)
+        frame_counts = dict(zip(columns.video_id, columns.frame_count))
+        needed = sorted(set(zip(columns.video_id, columns.target_id)))
+        trajectories: dict[tuple[str, int], np.ndarray] = {}
+        for video, target in track(needed, len(needed), "Reading trajectories", progress):
+            raw = parsed.trajectories.get(video, {}).get(str(target))
+            if raw is None:
+                raise AnnotationError(f"trajectories[{video!r}][{str(target)!r}] is missing", path=path)
+            trajectories[video, target] = _tubedetr_trajectory(raw, frame_counts[video], path, video, target)
+        return vidstg_groundtruth(columns, lambda v, t: trajectories[v, t], self.name, split)
+
+    def resolve(self, gt: GroundTruth, protocol: Protocol) -> ScoringTable:
+        return resolve_vidstg(gt, protocol)
+
+
+def _tubedetr_trajectory(raw: msgspec.Raw, frame_count: int, path: Path, video: str, target: int) -> np.ndarray:
+    """One trajectory ``{frame: {"bbox": [x, y, w, h]}}`` as a dense (frame_count, 4) xyxy array."""
+    try:
+        frames = _TRAJECTORY_DECODER.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise AnnotationError(f"invalid trajectories[{video!r}][{str(target)!r}]: {exc}", path=path) from None
+    boxes = np.full((frame_count, 4), np.nan)
+    if not frames:
+        return boxes
+    frame_ids = parse_ids(list(frames))
+    if frame_ids is None or frame_ids.max() >= frame_count:
+        raise AnnotationError(
+            f"trajectories[{video!r}][{str(target)!r}] has frame keys outside 0-{frame_count - 1}", path=path
+        )
+    boxes[frame_ids] = xywh_to_xyxy(np.array([f.bbox for f in frames.values()], dtype=np.float64))
+    return boxes
+
+
+ADAPTER = VidstgAdapter()

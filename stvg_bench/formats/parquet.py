@@ -1,0 +1,136 @@
+"""A columnar container of the canonical format, for large submissions.
+
+A directory holding::
+
+    boxes.parquet     sample_id, frame, x1, y1, x2, y2
+    segments.parquet  sample_id, start, end_exclusive
+
+with the canonical envelope (``format``, ``version``, ``dataset``, ``split``,
+``method``) as JSON under the Parquet key-value metadata key ``stvg-bench``
+of both files. Its sha256 is that of the two files' sha256 digests
+concatenated (boxes first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .. import atomic
+from ..datasets.base import Dataset
+from ..errors import FormatError, InputFileError, InvalidValueError
+from ..predictions import Predictions
+from .base import PredictionFormat
+from .canonical import FORMAT, VERSION, check_envelope
+
+METADATA_KEY = b"stvg-bench"
+BOX_COLUMNS = ("sample_id", "frame", "x1", "y1", "x2", "y2")
+SEGMENT_COLUMNS = ("sample_id", "start", "end_exclusive")
+
+
+def _read_table(path: Path, columns: tuple[str, ...]):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except FileNotFoundError:
+        raise InputFileError("missing from the Parquet container", path=path) from None
+    except (pa.ArrowException, OSError) as exc:
+        raise InputFileError(f"not a readable Parquet file ({exc})", path=path) from None
+    missing = [c for c in columns if c not in table.column_names]
+    if missing:
+        raise FormatError(f"missing column(s) {', '.join(missing)} (expected {', '.join(columns)})", path=path)
+    for name in columns:
+        column = table.column(name)
+        kind = column.type
+        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+            raise FormatError(f"column {name} has type {kind}, expected numbers", path=path, field=name)
+        if column.null_count:
+            row = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
+            sample = table.column("sample_id")[row].as_py()
+            raise InvalidValueError(f"null value in column {name}", path=path, sample_id=sample, field=name)
+    return table
+
+
+def _envelope(table, path: Path) -> dict:
+    metadata = table.schema.metadata or {}
+    if METADATA_KEY not in metadata:
+        raise FormatError("no 'stvg-bench' key in the Parquet metadata", path=path)
+    try:
+        envelope = json.loads(metadata[METADATA_KEY])
+    except ValueError as exc:
+        raise FormatError(f"the 'stvg-bench' metadata is not JSON ({exc})", path=path) from None
+    if not isinstance(envelope, dict):
+        raise FormatError("the 'stvg-bench' metadata must be a JSON object", path=path)
+    return envelope
+
+
+class ParquetFormat(PredictionFormat):
+    name = "parquet"
+    description = "directory with boxes.parquet and segments.parquet (canonical format, columnar)"
+    is_directory = True
+
+    def read(self, path: Path, dataset: Dataset | None) -> Predictions:
+        path = Path(path)
+        if not path.is_dir():
+            raise InputFileError("a Parquet container is a directory", path=path)
+        boxes = _read_table(path / "boxes.parquet", BOX_COLUMNS)
+        segments = _read_table(path / "segments.parquet", SEGMENT_COLUMNS)
+        dataset_name, split, method = check_envelope({**_envelope(segments, path), "predictions": {}}, path)
+        digest = hashlib.sha256()
+        for name in ("boxes.parquet", "segments.parquet"):
+            with open(path / name, "rb") as handle:
+                digest.update(hashlib.file_digest(handle, "sha256").digest())
+
+        def column(table, name):
+            return table.column(name).to_numpy()
+
+        return Predictions.from_arrays(
+            sample_ids=column(segments, "sample_id"),
+            segments=np.stack([column(segments, "start"), column(segments, "end_exclusive")], axis=1),
+            box_sample_ids=column(boxes, "sample_id"),
+            box_frames=column(boxes, "frame"),
+            boxes=np.stack([column(boxes, c) for c in ("x1", "y1", "x2", "y2")], axis=1),
+            method=method,
+            dataset=dataset_name,
+            split=split,
+            source=str(path),
+            sha256=digest.hexdigest(),
+            format=self.name,
+        )
+
+    def write(self, predictions: Predictions, path: Path, dataset: Dataset | None) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        dataset_name = dataset.name if dataset is not None else predictions.meta.dataset
+        split = dataset.split if dataset is not None else predictions.meta.split
+        if dataset_name is None or split is None:
+            raise FormatError("the Parquet container names its dataset and split: pass --dataset (and --split)")
+        envelope = {"format": FORMAT, "version": VERSION, "dataset": dataset_name, "split": split,
+                    "method": predictions.meta.method}
+        metadata = {METADATA_KEY: json.dumps(envelope).encode()}
+        boxes = pa.table(
+            {
+                "sample_id": predictions.box_sample_id,
+                "frame": predictions.box_frame,
+                **{name: predictions.box_xyxy[:, k] for k, name in enumerate(("x1", "y1", "x2", "y2"))},
+            }
+        ).replace_schema_metadata(metadata)
+        segments = pa.table(
+            {
+                "sample_id": predictions.segment_sample_id,
+                "start": predictions.segment_start_frame,
+                "end_exclusive": predictions.segment_end_frame,
+            }
+        ).replace_schema_metadata(metadata)
+        with atomic.directory(path) as tmp:
+            pq.write_table(boxes, tmp / "boxes.parquet")
+            pq.write_table(segments, tmp / "segments.parquet")
+
+
+FORMAT_OBJECT = ParquetFormat()

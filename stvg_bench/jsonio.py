@@ -1,0 +1,149 @@
+"""Reading JSON submissions and annotations: bytes, gzip, and precise error positions.
+
+Two decoders are used on purpose:
+
+* the *fast* path (msgspec, typed) builds columnar arrays without creating a
+  Python object per JSON value;
+* the *exact* path (the standard library, with a hook that keeps duplicate
+  keys) runs only when the fast path refuses a file, to name the sample and
+  field at fault.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import zlib
+from pathlib import Path
+
+from .errors import FormatError, InputFileError
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def read_raw(path: str | Path) -> bytes:
+    """The bytes of ``path`` as stored on disk (InputFileError if it cannot be read)."""
+    path = Path(path)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise InputFileError("is a directory, expected a file", path=path) from None
+    except OSError as exc:
+        raise InputFileError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+def decompress(raw: bytes, path: str | Path) -> bytes:
+    """``raw`` gunzipped when it is a gzip stream; refuses corrupt gzip and empty content."""
+    path = Path(path)
+    data = raw
+    if raw[:2] == GZIP_MAGIC:
+        try:
+            data = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputFileError(f"corrupt gzip stream ({exc})", path=path) from None
+    elif path.suffix == ".gz":
+        raise InputFileError("named .gz but is not a gzip stream", path=path)
+    if not data.strip():
+        raise InputFileError("empty file", path=path)
+    return data
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """Content of ``path``, gunzipped when it is a gzip stream."""
+    return decompress(read_raw(path), path)
+
+
+def line_column(data: bytes, byte_offset: int) -> str:
+    """Describe a byte offset as ``line L, column C`` (both 1-based)."""
+    byte_offset = max(0, min(byte_offset, len(data)))
+    line = data.count(b"\n", 0, byte_offset) + 1
+    line_start = data.rfind(b"\n", 0, byte_offset) + 1
+    return f"line {line}, column {byte_offset - line_start + 1}"
+
+
+_KEY_BEFORE = re.compile(rb'"([^"\\]{1,200})"\s*:\s*([\[{]?)')
+
+
+def nearest_keys(data: bytes, byte_offset: int, window: int = 1 << 16) -> list[tuple[str, bytes]]:
+    """Return the object keys written before ``byte_offset`` (nearest last), with the
+    character that opens their value (``{``, ``[`` or empty for a scalar).
+
+    Used only on the error path to say which sample a broken position belongs to.
+    """
+    start = max(0, byte_offset - window)
+    chunk = data[start:byte_offset]
+    return [(m.group(1).decode("utf-8", "replace"), m.group(2)) for m in _KEY_BEFORE.finditer(chunk)]
+
+
+class DuplicateKeys(dict):
+    """A decoded JSON object in which some keys occurred more than once."""
+
+    def __init__(self, pairs: list[tuple[str, object]], duplicates: list[str]) -> None:
+        super().__init__(pairs)
+        self.duplicates = duplicates
+
+
+def _keep_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen: set[str] = set()
+    duplicates = [k for k, _ in pairs if k in seen or seen.add(k)]
+    return DuplicateKeys(pairs, duplicates)
+
+
+def check_no_duplicates(obj: object, path: str | Path, what: str = "key") -> None:
+    """Raise FormatError if ``obj`` (a dict from :func:`loads_exact`) had duplicate keys."""
+    if isinstance(obj, DuplicateKeys):
+        raise FormatError(f"duplicate {what} {obj.duplicates[0]!r} in one JSON object", path=path)
+
+
+def loads_exact(data: bytes, path: str | Path, describe_position=None) -> object:
+    """Decode with the standard library, keeping a record of duplicate keys.
+
+    NaN and Infinity literals are accepted here so that the value checks can
+    name the sample that holds them. ``describe_position(data, offset)`` may add
+    the sample and field a syntax error falls in.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"not UTF-8 text (byte {exc.start})", path=path, position=line_column(data, exc.start)
+        ) from None
+    try:
+        return json.loads(text, object_pairs_hook=_keep_duplicates)
+    except json.JSONDecodeError as exc:
+        offset = len(text[: exc.pos].encode("utf-8"))
+        raise syntax_error(data, offset, exc.msg, path, describe_position) from None
+    except RecursionError:
+        raise InputFileError("JSON nested too deeply", path=path) from None
+
+
+def syntax_error(data: bytes, offset: int, reason: str, path, describe_position=None):
+    """Build the error for malformed JSON at ``offset``: truncated, or another syntax error."""
+    stripped_end = len(data.rstrip())
+    truncated = offset >= stripped_end
+    message = "truncated JSON (the file ends inside a value)" if truncated else f"not valid JSON: {reason}"
+    error = InputFileError(message, path=path, position=line_column(data, offset))
+    if describe_position is not None:
+        sample_id, field = describe_position(data, offset)
+        error.sample_id, error.field = sample_id, field
+    return error
+
+
+_MSGSPEC_OFFSET = re.compile(r"\(byte (\d+)\)")
+
+
+def msgspec_error_offset(message: str) -> int | None:
+    """Byte offset reported by a msgspec DecodeError message, if any."""
+    match = _MSGSPEC_OFFSET.search(message)
+    return int(match.group(1)) if match else None
+
+
+def dumps_pretty(obj: object) -> bytes:
+    """Serialise results and small metadata files: keys in insertion order, two-space indent, UTF-8."""
+    return (json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False, allow_nan=False) + "\n").encode()

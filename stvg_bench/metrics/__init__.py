@@ -1,0 +1,1 @@
+"""Metric functions: vectorised maths over columnar ground truth and predictions."""
