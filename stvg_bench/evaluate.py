@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .datasets.base import Dataset
-from .errors import DatasetMismatchError, InvalidValueError, OptionError, SampleIdError
+from .errors import AnnotationError, DatasetMismatchError, InvalidValueError, OptionError, SampleIdError
 from .metrics.stvg import MISSING_POLICIES, metric_columns, metric_names, score_samples
 from .predictions import Predictions
 from .protocols import Protocol, get_protocol
@@ -99,11 +99,17 @@ class Evaluator:
         self.thresholds = parse_thresholds(thresholds)
         self.missing = missing
         self.table = dataset.scoring_table(self.protocol)
+        if self.table.n_samples == 0:
+            raise AnnotationError(
+                f"protocol {self.protocol.name} scores none of the {dataset.n_samples} samples of "
+                f"{dataset.name} {dataset.split} ({self.table.warnings})"
+            )
         names = dataset.gt.query_type_names
         self._groups = {"all": np.ones(self.table.n_samples, dtype=bool)}
         if len(names) > 1:
             for code, name in enumerate(names):
-                self._groups[name] = self.table.query_type == code
+                if (self.table.query_type == code).any():
+                    self._groups[name] = self.table.query_type == code
 
     def score(
         self, predictions: Predictions, ci: bool = True, n_resamples: int = N_RESAMPLES, seed: int = SEED
@@ -116,7 +122,7 @@ class Evaluator:
         metrics, ci95 = {}, {} if ci else None
         for group, mask in self._groups.items():
             values = columns[mask]
-            means = values.mean(axis=0) if len(values) else np.zeros(len(names))
+            means = values.mean(axis=0)
             metrics[group] = {name: float(v) for name, v in zip(names, means)}
             if ci:
                 interval = bootstrap_ci(values, n_resamples, seed)

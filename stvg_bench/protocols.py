@@ -10,6 +10,8 @@ results. Any change of behaviour bumps ``version``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass
 
 from .errors import OptionError
@@ -54,9 +56,22 @@ class Protocol:
     copy_last_gt_box: bool
     threshold_rule: str = "greater"
 
+    def __post_init__(self) -> None:
+        if self.frame_set not in ("all", "sampled"):
+            raise OptionError(f"protocol {self.name}: frame_set must be 'all' or 'sampled'")
+        if self.frame_set == "sampled" and not (self.sampling_fps and self.max_frames):
+            raise OptionError(f"protocol {self.name}: a sampled frame set needs sampling_fps and max_frames")
+        if self.gt_interval not in ("half_open", "closed"):
+            raise OptionError(f"protocol {self.name}: gt_interval must be 'half_open' or 'closed'")
+
     def to_dict(self) -> dict:
         """All fields, for the results file."""
         return dataclasses.asdict(self)
+
+    def cache_key(self) -> str:
+        """Directory name for tables resolved under this protocol: its name and a hash of every field."""
+        digest = hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+        return f"{self.name}-v{self.version}-{digest[:16]}"
 
     def with_interpolation(self) -> Protocol:
         """This protocol with missing predicted boxes interpolated (``--interpolate``).

@@ -13,10 +13,13 @@ dataset name.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from . import atomic
 from .errors import OptionError
 from .groundtruth import GroundTruth
 from .protocols import Protocol
@@ -81,6 +84,30 @@ class ScoringTable:
         if self.frame_set == "listed":
             return listed
         return np.maximum(end - start, 0) - listed
+
+
+_TABLE_ARRAYS = (
+    "sample_ids", "query_type", "gt_start", "gt_end", "frame_count", "frame_set_keys",
+    "row_position", "row_frame", "row_gt_xyxy",
+)
+
+
+def save(table: ScoringTable, directory: Path) -> None:
+    """Store a resolved table (``.npy`` arrays and ``meta.json``), atomically."""
+    with atomic.directory(directory) as tmp:
+        for name in _TABLE_ARRAYS:
+            np.save(tmp / f"{name}.npy", np.ascontiguousarray(getattr(table, name)), allow_pickle=False)
+        (tmp / "meta.json").write_text(json.dumps({"frame_set": table.frame_set, "warnings": table.warnings}))
+
+
+def load(directory: Path, protocol: Protocol) -> ScoringTable | None:
+    """A table stored by :func:`save`, memory-mapped; None if there is none (or it is damaged)."""
+    try:
+        meta = json.loads((directory / "meta.json").read_text())
+        arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r") for name in _TABLE_ARRAYS}
+    except (OSError, ValueError):
+        return None
+    return ScoringTable(protocol=protocol, frame_set=meta["frame_set"], warnings=meta["warnings"], **arrays)
 
 
 def concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import OptionError, SampleIdError
 from ..groundtruth import GroundTruth
 from ..protocols import Protocol, get_protocol
+from .. import scoring_table
 from ..scoring_table import ScoringTable
 
 
@@ -73,6 +74,7 @@ class Dataset:
     adapter: DatasetAdapter
     gt: GroundTruth
     inputs: dict[str, str]
+    cache_dir: Path | None = None
     _tables: dict[Protocol, ScoringTable] = field(default_factory=dict, repr=False)
 
     @property
@@ -88,11 +90,22 @@ class Dataset:
         return self.gt.n_samples
 
     def scoring_table(self, protocol: str | Protocol) -> ScoringTable:
-        """The ground truth resolved under ``protocol`` (computed once per protocol)."""
+        """The ground truth resolved under ``protocol``: computed once per protocol, and kept
+        beside the cached parse (keyed by every protocol field) when there is one."""
         protocol = get_protocol(protocol)
-        if protocol not in self._tables:
-            self._tables[protocol] = self.adapter.resolve(self.gt, protocol)
-        return self._tables[protocol]
+        if protocol in self._tables:
+            return self._tables[protocol]
+        stored = self.cache_dir / "tables" / protocol.cache_key() if self.cache_dir is not None else None
+        table = scoring_table.load(stored, protocol) if stored is not None else None
+        if table is None:
+            table = self.adapter.resolve(self.gt, protocol)
+            if stored is not None:
+                try:
+                    scoring_table.save(table, stored)
+                except OSError:
+                    pass  # a read-only cache still serves the parse
+        self._tables[protocol] = table
+        return table
 
     def sample_ids_from_stcat(self, item_ids: np.ndarray, path) -> np.ndarray:
         """Map STCAT / CG-STVG ``item_id``s to sample ids (by video and sentence)."""

@@ -48,10 +48,11 @@ def cached_groundtruth(
     inputs: dict[str, str],
     build: Callable[[], GroundTruth],
     use_cache: bool = True,
-) -> GroundTruth:
-    """Return the parsed ground truth for ``inputs``, building and storing it on a miss."""
+) -> tuple[GroundTruth, Path | None]:
+    """Return the parsed ground truth for ``inputs`` and its cache entry (None when not cached),
+    building and storing it on a miss."""
     if not use_cache:
-        return build()
+        return build(), None
     key_material = json.dumps(
         {
             "adapter": adapter_name,
@@ -69,7 +70,7 @@ def cached_groundtruth(
         try:
             meta = json.loads(meta_path.read_text())
             if meta.get("key") == key:
-                return groundtruth.load(entry, meta)
+                return groundtruth.load(entry, meta), entry
         except (OSError, ValueError, KeyError):
             pass  # a damaged entry is rebuilt below
     gt = build()
@@ -77,4 +78,5 @@ def cached_groundtruth(
         groundtruth.save(gt, entry, {"key": key, "inputs": inputs})
     except OSError as exc:
         print(f"stvg-bench: warning: cannot write the annotation cache ({exc})", file=sys.stderr)
-    return gt
+        return gt, None
+    return gt, entry

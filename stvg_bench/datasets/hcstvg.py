@@ -23,16 +23,15 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-from ..errors import AnnotationError, InputFileError
+from ..errors import AnnotationError, DatasetMismatchError, InputFileError
 from ..geometry import xywh_to_xyxy
 from ..groundtruth import GroundTruth
-from ..jsonio import read_bytes
+from ..jsonio import gc_paused, read_bytes, read_head
 from ..protocols import Protocol
 from ..scoring_table import ScoringTable, closed_table, half_open_table
 from .base import Dataset, DatasetAdapter, DatasetInfo
 from .cache import cached_groundtruth, file_sha256
 from .sniff import describe_layout, sniff_layout
-from ..errors import DatasetMismatchError
 
 CLIP_SECONDS = 20
 
@@ -90,7 +89,8 @@ class _Samples:
 
 def _decode(data: bytes, type_, path: Path, what: str):
     try:
-        return msgspec.json.decode(data, type=type_)
+        with gc_paused():
+            return msgspec.json.decode(data, type=type_)
     except msgspec.ValidationError as exc:
         raise AnnotationError(f"invalid {what}: {exc}", path=path) from None
     except msgspec.DecodeError as exc:
@@ -200,24 +200,25 @@ class HcstvgAdapter(DatasetAdapter):
         if annotations is None:
             raise InputFileError(f"{self.name}: pass --annotations with the {split} annotation file")
         path = Path(annotations)
-        data = read_bytes(path)
-        layout = sniff_layout(data)
+        head = read_head(path)
+        layout = sniff_layout(head)
         if layout not in ("hcstvg-official", "hcstvg-tubedetr"):
-            raise DatasetMismatchError(f"not an HC-STVG annotation file: it looks like {describe_layout(data)}", path=path)
-        if layout == "hcstvg-official" and (b'"img_size"' in data[:65536]) != self.v2:
+            raise DatasetMismatchError(f"not an HC-STVG annotation file: it looks like {describe_layout(head)}", path=path)
+        if layout == "hcstvg-official" and (b'"img_size"' in head) != self.v2:
             other = "v1" if self.v2 else "v2"
             raise DatasetMismatchError(f"this is an HC-STVG {other} file; use --dataset hcstvg-{other}", path=path)
         inputs = {"annotations_sha256": file_sha256(path)}
 
         def build() -> GroundTruth:
+            data = read_bytes(path)
             samples = _read_official(data, path, self.v2) if layout == "hcstvg-official" else _read_proc(data, path)
             try:
                 return hcstvg_groundtruth(samples, self.name, split)
             except AnnotationError as exc:
                 raise exc.with_path(path) from None
 
-        gt = cached_groundtruth(self.name, self.version, split, inputs, build, use_cache)
-        return Dataset(adapter=self, gt=gt, inputs=inputs)
+        gt, cache_dir = cached_groundtruth(self.name, self.version, split, inputs, build, use_cache)
+        return Dataset(adapter=self, gt=gt, inputs=inputs, cache_dir=cache_dir)
 
     def resolve(self, gt: GroundTruth, protocol: Protocol) -> ScoringTable:
         return resolve_hcstvg(gt, protocol)

@@ -23,7 +23,7 @@ _HEAD = 1 << 16
 
 
 def sniff_layout(data: bytes) -> str | None:
-    """Name the layout of an annotation file (a key of ``LAYOUTS``), or None."""
+    """Name the layout of an annotation file (a key of ``LAYOUTS``) from its first bytes, or None."""
     head = data[:_HEAD]
     stripped = head.lstrip()
     first = stripped[:1]
@@ -37,7 +37,7 @@ def sniff_layout(data: bytes) -> str | None:
     if first == b"{":
         if b'"stvg-bench/predictions"' in head:
             return "stvg-bench-predictions"
-        if re.search(rb'"video_predictions"\s*:', data):
+        if b'"video_predictions"' in head:
             return "peer-predictions"
         if re.search(rb'"videos"\s*:', head) and b'"original_video_id"' in head:
             return "vidstg-tubedetr"

@@ -159,6 +159,7 @@ def tubedetr_layout(entries: list[dict], videos: dict[str, dict]) -> dict:
     """TubeDETR's preprocessed ``{split}.json`` for these entries, as its ``preproc_vidstg.py`` builds it."""
     out_videos: list[dict] = []
     trajectories: dict[str, dict[str, dict]] = {}
+    by_tid: dict[str, dict[int, dict]] = {}
     for entry in entries:
         vid = entry["vid"]
         base = {
@@ -181,24 +182,26 @@ def tubedetr_layout(entries: list[dict], videos: dict[str, dict]) -> dict:
                 )
                 per_video = trajectories.setdefault(vid, {})
                 tid = str(sentence["target_id"])
+                if vid not in by_tid:
+                    by_tid[vid] = _xywh_by_tid(videos[vid])
                 if tid not in per_video:
-                    per_video[tid] = {
-                        str(frame): {
-                            "bbox": [
-                                obj["bbox"]["xmin"],
-                                obj["bbox"]["ymin"],
-                                obj["bbox"]["xmax"] - obj["bbox"]["xmin"],
-                                obj["bbox"]["ymax"] - obj["bbox"]["ymin"],
-                            ],
-                            "generated": obj["generated"],
-                            "tracker": obj["tracker"],
-                            "category_id": 0,
-                        }
-                        for frame, objects in enumerate(videos[vid]["trajectories"])
-                        for obj in objects
-                        if obj["tid"] == sentence["target_id"]
-                    }
+                    per_video[tid] = by_tid[vid].get(sentence["target_id"], {})
     return {"videos": out_videos, "trajectories": trajectories}
+
+
+def _xywh_by_tid(video: dict) -> dict[int, dict[str, dict]]:
+    """One VidOR video's boxes per object: ``{tid: {frame: {"bbox": [x, y, w, h], ...}}}``."""
+    out: dict[int, dict[str, dict]] = {}
+    for frame, objects in enumerate(video["trajectories"]):
+        for obj in objects:
+            b = obj["bbox"]
+            out.setdefault(obj["tid"], {})[str(frame)] = {
+                "bbox": [b["xmin"], b["ymin"], b["xmax"] - b["xmin"], b["ymax"] - b["ymin"]],
+                "generated": obj["generated"],
+                "tracker": obj["tracker"],
+                "category_id": 0,
+            }
+    return out
 
 
 def write_tubedetr(entries: list[dict], videos: dict[str, dict], path: Path) -> Path:
@@ -236,8 +239,9 @@ def make_predictions(gt: GroundTruth, quality: str, seed: int = 0, frames: str =
     segments and boxes). ``frames`` chooses where boxes are given:
     ``segment`` (every frame of the predicted segment), ``sparse`` (every 4th
     frame of it and its last frame), ``input`` (every frame of the closed input
-    segment, as STCAT predicts), ``tubedetr`` (TubeDETR's sampled frames of the
-    input segment).
+    segment, as STCAT predicts), ``hull`` (every frame from the earlier start
+    to one past the later end of the predicted and ground-truth segments),
+    ``tubedetr`` (TubeDETR's sampled frames of the input segment).
     """
     if quality not in QUALITIES:
         raise ValueError(f"quality must be one of {QUALITIES}")
@@ -262,6 +266,10 @@ def make_predictions(gt: GroundTruth, quality: str, seed: int = 0, frames: str =
     elif frames == "input":
         last = np.minimum(gt.segment_end_frame, frame_count - 1)
         owner, frame = concat_ranges(gt.segment_start_frame, last - gt.segment_start_frame + 1)
+    elif frames == "hull":
+        first = np.minimum(start, gt_start)
+        stop = np.minimum(np.maximum(end, gt_end + 1), frame_count)
+        owner, frame = concat_ranges(first, stop - first)
     else:
         owner, frame = concat_ranges(start, end - start)
         if frames == "sparse":
@@ -289,6 +297,8 @@ def _boxes_near_truth(gt: GroundTruth, owner, frame, rng, quality) -> np.ndarray
     window_len = np.diff(gt.box_offsets)[owner]
     nearest = np.clip(frame, window_first, window_first + np.maximum(window_len, 1) - 1)
     boxes = window_boxes(gt, owner, nearest)
+    gap = np.isnan(boxes).any(axis=1) & (nearest > window_first)
+    boxes[gap] = window_boxes(gt, owner[gap], nearest[gap] - 1)  # a trajectory ending one frame early
     width = np.asarray(gt.width, dtype=np.float64)[owner]
     height = np.asarray(gt.height, dtype=np.float64)[owner]
     unknown = np.isnan(boxes).any(axis=1)

@@ -13,7 +13,7 @@ import msgspec
 import numpy as np
 
 from ..errors import AnnotationError, InputFileError
-from ..jsonio import read_bytes
+from ..jsonio import gc_paused, read_bytes
 
 
 class _BBox(msgspec.Struct, gc=False):
@@ -58,7 +58,8 @@ def read_trajectories(path: Path, wanted_tids: set[int], frame_count: int) -> di
     sentence annotation's ``frame_count``.
     """
     try:
-        video = _DECODER.decode(read_bytes(path))
+        with gc_paused():
+            video = _DECODER.decode(read_bytes(path))
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise AnnotationError(f"invalid VidOR annotation: {exc}", path=path) from None
     if video.frame_count != frame_count or len(video.trajectories) != frame_count:

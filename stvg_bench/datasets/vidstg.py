@@ -26,7 +26,7 @@ from ..errors import AnnotationError, DatasetMismatchError, InputFileError
 from ..geometry import xywh_to_xyxy
 from ..groundtruth import GroundTruth
 from ..ids import parse_ids
-from ..jsonio import read_bytes
+from ..jsonio import gc_paused, read_bytes, read_head
 from ..progress import track
 from ..protocols import Protocol
 from ..scoring_table import ScoringTable, closed_table, half_open_table
@@ -91,7 +91,8 @@ _TRAJECTORY_DECODER = msgspec.json.Decoder(dict[str, _TubeFrame])
 
 def _decode(decoder_type, data: bytes, path: Path, what: str):
     try:
-        return msgspec.json.decode(data, type=decoder_type)
+        with gc_paused():
+            return msgspec.json.decode(data, type=decoder_type)
     except msgspec.ValidationError as exc:
         raise AnnotationError(f"invalid {what}: {exc}", path=path) from None
     except msgspec.DecodeError as exc:
@@ -295,8 +296,7 @@ class VidstgAdapter(DatasetAdapter):
                     path=annotations,
                 )
         path = Path(annotations)
-        data = read_bytes(path)
-        layout = _check_layout(data, path, ("vidstg-official", "vidstg-tubedetr"), "VidSTG")
+        layout = _check_layout(read_head(path), path, ("vidstg-official", "vidstg-tubedetr"), "VidSTG")
         inputs = {"annotations_sha256": file_sha256(path)}
         if layout == "vidstg-official":
             if vidor_dir is None:
@@ -309,15 +309,15 @@ class VidstgAdapter(DatasetAdapter):
             inputs["vidor_dir_signature"] = directory_signature(list(index.values()), vidor_dir)
 
             def build() -> GroundTruth:
-                return self._from_official(data, path, index, split, progress)
+                return self._from_official(read_bytes(path), path, index, split, progress)
 
         else:
 
             def build() -> GroundTruth:
-                return self._from_tubedetr(data, path, split, progress)
+                return self._from_tubedetr(read_bytes(path), path, split, progress)
 
-        gt = cached_groundtruth(self.name, self.version, split, inputs, build, use_cache)
-        return Dataset(adapter=self, gt=gt, inputs=inputs)
+        gt, cache_dir = cached_groundtruth(self.name, self.version, split, inputs, build, use_cache)
+        return Dataset(adapter=self, gt=gt, inputs=inputs, cache_dir=cache_dir)
 
     def _from_official(self, data, path, index, split, progress) -> GroundTruth:
         entries = _decode(list[_Entry], data, path, "VidSTG annotation")
@@ -355,7 +355,8 @@ class VidstgAdapter(DatasetAdapter):
 def _tubedetr_trajectory(raw: msgspec.Raw, frame_count: int, path: Path, video: str, target: int) -> np.ndarray:
     """One trajectory ``{frame: {"bbox": [x, y, w, h]}}`` as a dense (frame_count, 4) xyxy array."""
     try:
-        frames = _TRAJECTORY_DECODER.decode(raw)
+        with gc_paused():
+            frames = _TRAJECTORY_DECODER.decode(raw)
     except msgspec.ValidationError as exc:
         raise AnnotationError(f"invalid trajectories[{video!r}][{str(target)!r}]: {exc}", path=path) from None
     boxes = np.full((frame_count, 4), np.nan)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
@@ -86,6 +87,20 @@ class JsonPredictionFormat(PredictionFormat):
     @abstractmethod
     def encode(self, predictions: Predictions, dataset: Dataset | None) -> bytes:
         """The JSON bytes of ``predictions`` in this format."""
+
+
+def sniff_after(data: bytes, anchor: bytes, pattern: bytes, window: int = 4096) -> bool:
+    """True when ``pattern`` matches where some occurrence of the literal ``anchor`` starts.
+
+    ``bytes.find`` locates candidates far faster than a regular expression scan.
+    """
+    compiled = re.compile(pattern)
+    at = data.find(anchor)
+    while at != -1:
+        if compiled.match(data, at, at + window):
+            return True
+        at = data.find(anchor, at + 1)
+    return False
 
 
 def containers_in(data: bytes | memoryview) -> int:
@@ -168,7 +183,7 @@ def innermost(
         found = sample_pattern(key, opener)
         if found is not None:
             sample, own_field = found
-            return sample, field or own_field
+            return sample, own_field or field
         if field is None and key.isdigit() and opener == b"[":
             field = f"boxes (frame {int(key)})"
         elif field is None and key in ("segment", "boxes", "sted"):

@@ -25,7 +25,7 @@ import numpy as np
 from ..datasets.base import Dataset
 from ..errors import FormatError
 from ..ids import parse_ids
-from ..jsonio import check_no_duplicates, loads_exact
+from ..jsonio import check_no_duplicates, gc_paused, loads_exact
 from ..predictions import Predictions
 from .base import (
     JsonPredictionFormat,
@@ -36,6 +36,7 @@ from .base import (
     require_dict,
     require_numbers,
     sample_key,
+    sniff_after,
 )
 
 FORMAT = "stvg-bench/predictions"
@@ -93,11 +94,12 @@ class CanonicalFormat(JsonPredictionFormat):
     description = "stvg-bench/predictions v1 (JSON, optionally .json.gz)"
 
     def sniff(self, data: bytes) -> bool:
-        return re.search(rb'"format"\s*:\s*"stvg-bench/predictions"', data) is not None
+        return sniff_after(data, b'"format"', rb'"format"\s*:\s*"stvg-bench/predictions"')
 
     def read_fast(self, data, path, sha256, dataset) -> Predictions | None:
         try:
-            parsed = _DECODER.decode(data)
+            with gc_paused():
+                parsed = _DECODER.decode(data)
         except (msgspec.DecodeError, msgspec.ValidationError):
             return None
         method_raw = bytes(parsed.method)

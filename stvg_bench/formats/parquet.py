@@ -36,7 +36,7 @@ def _read_table(path: Path, columns: tuple[str, ...]):
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        table = pq.ParquetFile(path).read()  # not pq.read_table: that imports the whole dataset API
     except FileNotFoundError:
         raise InputFileError("missing from the Parquet container", path=path) from None
     except (pa.ArrowException, OSError) as exc:
@@ -50,10 +50,26 @@ def _read_table(path: Path, columns: tuple[str, ...]):
         if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
             raise FormatError(f"column {name} has type {kind}, expected numbers", path=path, field=name)
         if column.null_count:
-            row = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
+            row = next(i for i, value in enumerate(column) if not value.is_valid)
             sample = table.column("sample_id")[row].as_py()
             raise InvalidValueError(f"null value in column {name}", path=path, sample_id=sample, field=name)
     return table
+
+
+def column(table, name: str) -> np.ndarray:
+    """A numeric column without nulls as a numpy array, read from the Arrow buffers.
+
+    (``to_numpy`` would import pandas, which costs more than reading the file.)
+    """
+    import pyarrow as pa
+
+    parts = []
+    for chunk in table.column(name).chunks:
+        kind = chunk.type
+        code = "f" if pa.types.is_floating(kind) else "i" if pa.types.is_signed_integer(kind) else "u"
+        dtype = np.dtype(f"{code}{kind.bit_width // 8}")
+        parts.append(np.frombuffer(chunk.buffers()[1], dtype=dtype, count=len(chunk), offset=chunk.offset * dtype.itemsize))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else np.zeros(0)
 
 
 def _envelope(table, path: Path) -> dict:
@@ -85,9 +101,6 @@ class ParquetFormat(PredictionFormat):
         for name in ("boxes.parquet", "segments.parquet"):
             with open(path / name, "rb") as handle:
                 digest.update(hashlib.file_digest(handle, "sha256").digest())
-
-        def column(table, name):
-            return table.column(name).to_numpy()
 
         return Predictions.from_arrays(
             sample_ids=column(segments, "sample_id"),

@@ -22,6 +22,7 @@ import numpy as np
 from ..datasets.base import Dataset
 from ..errors import FormatError, OptionError
 from ..ids import parse_ids
+from ..jsonio import gc_paused
 from ..predictions import Predictions
 from .base import (
     JsonPredictionFormat,
@@ -32,6 +33,7 @@ from .base import (
     require_dict,
     require_numbers,
     sample_key,
+    sniff_after,
 )
 
 QTYPE_NAMES = {"declarative": "declar", "interrogative": "inter"}
@@ -62,12 +64,13 @@ class StcatFormat(JsonPredictionFormat):
     needs_dataset = True
 
     def sniff(self, data: bytes) -> bool:
-        return re.search(rb'"predictions"\s*:\s*\{\s*"\d+"\s*:\s*\{\s*(\}|"\d+"\s*:\s*\[)', data) is not None
+        return sniff_after(data, b'"predictions"', rb'"predictions"\s*:\s*\{\s*"\d+"\s*:\s*\{\s*(\}|"\d+"\s*:\s*\[)')
 
     def read_fast(self, data, path, sha256, dataset) -> Predictions | None:
         dataset = _require_dataset(dataset)
         try:
-            parsed = _DECODER.decode(data)
+            with gc_paused():
+                parsed = _DECODER.decode(data)
         except (msgspec.DecodeError, msgspec.ValidationError):
             return None
         if escapes_outside(data) or not keys_written_once(data, ("predictions", "video_predictions")):

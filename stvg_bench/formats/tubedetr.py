@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from itertools import chain
 
 import msgspec
 import numpy as np
@@ -19,7 +20,7 @@ import numpy as np
 from ..datasets.base import Dataset
 from ..errors import FormatError, SampleIdError
 from ..ids import parse_id_pairs, parse_ids
-from ..jsonio import DuplicateKeys
+from ..jsonio import DuplicateKeys, gc_paused
 from ..predictions import Predictions
 from .base import (
     JsonPredictionFormat,
@@ -30,6 +31,7 @@ from .base import (
     require_dict,
     require_numbers,
     sample_key,
+    sniff_after,
 )
 
 _KEY = re.compile(r"(\d{1,18})_(\d{1,18})")
@@ -57,31 +59,27 @@ class TubedetrFormat(JsonPredictionFormat):
     description = "TubeDETR: predictions keyed '<video_id>_<frame>', video_predictions with 'sted'"
 
     def sniff(self, data: bytes) -> bool:
-        return re.search(rb'"predictions"\s*:\s*\{\s*(\}|"\d+_\d+"\s*:\s*\{\s*"boxes")', data) is not None
+        return sniff_after(data, b'"predictions"', rb'"predictions"\s*:\s*\{\s*(\}|"\d+_\d+"\s*:\s*\{\s*"boxes")')
 
     def read_fast(self, data, path, sha256, dataset) -> Predictions | None:
-        try:
-            parsed = _DECODER.decode(data)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            return None
         if escapes_outside(data) or not keys_written_once(data, ("predictions", "video_predictions")):
             return None
-        frames = list(parsed.predictions.values())
-        n_boxes = np.fromiter((len(f.boxes) for f in frames), dtype=np.int64, count=len(frames))
-        videos = parsed.video_predictions
-        decoded = 3 + 2 * len(frames) + int(n_boxes.sum()) + 2 * len(videos)
-        if containers_in(data) != decoded or (len(n_boxes) and n_boxes.min() == 0):
+        with gc_paused():  # until the decoded objects are gone, so no collection walks them
+            try:
+                parsed = _DECODER.decode(data)
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                return None
+            columns = _columns(parsed, containers_in(data))
+            del parsed
+        if columns is None:
             return None
-        frame_ids = parse_id_pairs(list(parsed.predictions))
-        sample_ids = parse_ids(list(videos))
-        if frame_ids is None or sample_ids is None:
-            return None
+        sample_ids, segments, frame_ids, boxes = columns
         return Predictions.from_arrays(
             sample_ids=sample_ids,
-            segments=np.array([v.sted for v in videos.values()], dtype=np.float64).reshape(-1, 2),
+            segments=segments,
             box_sample_ids=frame_ids[:, 0],
             box_frames=frame_ids[:, 1],
-            boxes=np.array([f.boxes[0] for f in frames], dtype=np.float64).reshape(-1, 4),
+            boxes=boxes,
             source=str(path),
             sha256=sha256,
             format=self.name,
@@ -163,6 +161,27 @@ class TubedetrFormat(JsonPredictionFormat):
         ):
             videos[str(s)] = {"sted": [start, end], "qtype": qtype}
         return msgspec.json.encode({"predictions": boxes, "video_predictions": videos})
+
+
+def _columns(parsed: _File, containers: int):
+    """Arrays of a typed decode, or None when the decode may have lost something (see base)."""
+    frames = list(parsed.predictions.values())
+    videos = parsed.video_predictions
+    try:
+        boxes = np.fromiter(chain.from_iterable(f.boxes[0] for f in frames), dtype=np.float64, count=4 * len(frames))
+    except IndexError:  # an empty box list: the exact path names it
+        return None
+    # Every frame holds an object, a list and at least one box: 3 containers, or more with extra boxes.
+    if containers != 3 + 3 * len(frames) + 2 * len(videos):
+        n_boxes = sum(len(f.boxes) for f in frames)
+        if containers != 3 + 2 * len(frames) + n_boxes + 2 * len(videos):
+            return None
+    frame_ids = parse_id_pairs(list(parsed.predictions))
+    sample_ids = parse_ids(list(videos))
+    if frame_ids is None or sample_ids is None:
+        return None
+    segments = np.array([v.sted for v in videos.values()], dtype=np.float64).reshape(-1, 2)
+    return sample_ids, segments, frame_ids, boxes.reshape(-1, 4)
 
 
 def _qtype_names(predictions: Predictions, dataset: Dataset | None) -> list[str | None]:

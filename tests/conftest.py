@@ -1,0 +1,73 @@
+"""Shared fixtures: paths to the real annotations, an isolated cache, session-wide generated data."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def pytest_configure(config):
+    # Tests never touch the user's cache, never reach a hub, and stay single-threaded.
+    cache = Path(config.rootpath if hasattr(config, "rootpath") else REPO) / "build" / "test-cache"
+    os.environ["STVG_BENCH_CACHE"] = str(cache / f"session-{os.getpid()}")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real public annotation files (CI always has them beside the repository)."""
+    assert SHARED_DATA.is_dir(), f"real annotation data expected at {SHARED_DATA} (see DEVELOPERS brief)"
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def synthetic_files(tmp_path_factory):
+    """The built-in synthetic split written in both VidSTG layouts."""
+    from stvg_bench.datasets import synthetic
+
+    out = tmp_path_factory.mktemp("synthetic")
+    entries, videos = synthetic.SyntheticAdapter().generate()
+    annotations, vidor_dir = synthetic.write_official(entries, videos, out, split="test")
+    tubedetr = synthetic.write_tubedetr(entries, videos, out / "test.json")
+    return {"entries": entries, "videos": videos, "annotations": annotations, "vidor_dir": vidor_dir,
+            "tubedetr": tubedetr, "dir": out}
+
+
+@pytest.fixture(scope="session")
+def real_vidstg(shared_data, tmp_path_factory):
+    """All 10,303 real VidSTG test sentences with boxes from the seeded synthetic VidOR generator,
+    written once per session in the official (+ VidOR dir) and TubeDETR layouts."""
+    from stvg_bench.datasets import synthetic
+
+    annotations = shared_data / "vidstg" / "test_annotations.json"
+    entries = json.loads(annotations.read_text())
+    videos = synthetic.make_vidor(entries, seed=7)
+    out = tmp_path_factory.mktemp("real-vidstg")
+    vidor_dir = out / "vidor"
+    for vid, video in videos.items():
+        path = vidor_dir / "validation" / video["video_path"].split("/")[0] / f"{vid}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(video))
+    tubedetr = synthetic.write_tubedetr(entries, videos, out / "test.json")
+    return {"entries": entries, "videos": videos, "annotations": annotations, "vidor_dir": vidor_dir,
+            "tubedetr": tubedetr, "dir": out}
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    from stvg_bench.cli import main
+
+    def run(*args):
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
