@@ -51,7 +51,9 @@ def check_against_dataset(dataset: Dataset, predictions: Predictions) -> None:
             f"predictions are for dataset {meta.dataset!r}, not {dataset.name!r}", path=meta.source
         )
     if meta.split is not None and meta.split != dataset.split:
-        raise DatasetMismatchError(f"predictions are for split {meta.split!r}, not {dataset.split!r}", path=meta.source)
+        raise DatasetMismatchError(
+            f"predictions are for split {meta.split!r}, not {dataset.split!r}", path=meta.source
+        )
     ids = predictions.segment_sample_id
     unknown = (ids < 0) | (ids >= dataset.n_samples)
     if unknown.any():
@@ -169,7 +171,9 @@ class Evaluator:
         )
 
 
-def score(predictions: Predictions, dataset: Dataset, protocol: str | Protocol = "dense", **options) -> ScoreResult:
+def score(
+    predictions: Predictions, dataset: Dataset, protocol: str | Protocol = "dense", **options
+) -> ScoreResult:
     """One-shot scoring; see :class:`Evaluator` for the options and ``ci``."""
     ci = options.pop("ci", True)
     return Evaluator(dataset, protocol, **options).score(predictions, ci=ci)

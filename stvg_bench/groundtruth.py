@@ -91,7 +91,9 @@ def save(gt: GroundTruth, directory: Path, extra_meta: dict) -> None:
 
 def load(directory: Path, meta: dict) -> GroundTruth:
     """Read a directory written by :func:`save`; large arrays are memory-mapped."""
-    arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAY_FIELDS}
+    arrays = {
+        name: np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAY_FIELDS
+    }
     return GroundTruth(
         dataset=meta["dataset"],
         split=meta["split"],

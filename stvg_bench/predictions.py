@@ -83,7 +83,12 @@ class Predictions:
         ids, duplicate samples or frames, and boxes of a sample without a segment.
         """
         meta = PredictionMeta(
-            format=format, dataset=dataset, split=split, method=dict(method or {}), source=source, sha256=sha256
+            format=format,
+            dataset=dataset,
+            split=split,
+            method=dict(method or {}),
+            source=source,
+            sha256=sha256,
         )
         sample_ids = _as_ids(sample_ids, 1, "sample id", source)
         segments = _as_float(segments, (len(sample_ids), 2), "segment", source)
@@ -96,7 +101,9 @@ class Predictions:
         duplicate = np.flatnonzero(sample_ids[1:] == sample_ids[:-1])
         if len(duplicate):
             raise SampleIdError(
-                "duplicate sample id (ids are compared as integers)", path=source, sample_id=int(sample_ids[duplicate[0]])
+                "duplicate sample id (ids are compared as integers)",
+                path=source,
+                sample_id=int(sample_ids[duplicate[0]]),
             )
         _check_frames(segments, sample_ids, "segment", source)
 
@@ -106,7 +113,9 @@ class Predictions:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InvalidValueError(
-                "NaN or infinite coordinate", path=source, sample_id=int(box_sample_ids[i]),
+                "NaN or infinite coordinate",
+                path=source,
+                sample_id=int(box_sample_ids[i]),
                 field=f"boxes (frame {box_frames[i]})",
             )
         box_sample_ids, box_frames, boxes = _sort_boxes(box_sample_ids, box_frames, boxes, source)
@@ -114,7 +123,9 @@ class Predictions:
         orphan = ~np.isin(box_sample_ids, sample_ids)
         if orphan.any():
             raise SampleIdError(
-                "has boxes but no predicted segment", path=source, sample_id=int(box_sample_ids[np.argmax(orphan)])
+                "has boxes but no predicted segment",
+                path=source,
+                sample_id=int(box_sample_ids[np.argmax(orphan)]),
             )
         return cls(
             segment_sample_id=sample_ids,
@@ -133,7 +144,11 @@ def _as_ids(values, ndim: int, what: str, source) -> np.ndarray:
         raise FormatError(f"{what}s must be a 1-d array, got shape {array.shape}", path=source)
     if array.dtype.kind in "iu":
         return array.astype(np.int64)
-    if array.dtype.kind == "f" and len(array) and (np.isfinite(array).all() and (array == np.round(array)).all()):
+    if (
+        array.dtype.kind == "f"
+        and len(array)
+        and (np.isfinite(array).all() and (array == np.round(array)).all())
+    ):
         return array.astype(np.int64)
     if len(array) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -152,7 +167,9 @@ def _as_float(values, shape: tuple[int, ...], what: str, source) -> np.ndarray:
     return array
 
 
-def _check_frames(values: np.ndarray, sample_ids: np.ndarray, what: str, source, frame_ids: bool = False) -> None:
+def _check_frames(
+    values: np.ndarray, sample_ids: np.ndarray, what: str, source, frame_ids: bool = False
+) -> None:
     """Frame values must be finite integers in int32 range (box frames also non-negative)."""
     rows = values if values.ndim == 2 else values[:, None]
     checks = (
@@ -176,7 +193,10 @@ def _sort_boxes(sample_ids: np.ndarray, frames: np.ndarray, boxes: np.ndarray, s
     if len(frames) == 0:
         return sample_ids, frames, boxes
     sorted_unique = bool(
-        np.all((sample_ids[1:] > sample_ids[:-1]) | ((sample_ids[1:] == sample_ids[:-1]) & (frames[1:] > frames[:-1])))
+        np.all(
+            (sample_ids[1:] > sample_ids[:-1])
+            | ((sample_ids[1:] == sample_ids[:-1]) & (frames[1:] > frames[:-1]))
+        )
     )
     if not sorted_unique:
         order = np.lexsort((frames, sample_ids))

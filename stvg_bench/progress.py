@@ -21,4 +21,6 @@ def track(items: Iterable[T], total: int | None, description: str, enabled: bool
     from rich.console import Console
     from rich.progress import track as rich_track
 
-    yield from rich_track(items, total=total, description=description, console=Console(stderr=True), transient=True)
+    yield from rich_track(
+        items, total=total, description=description, console=Console(stderr=True), transient=True
+    )

@@ -32,7 +32,8 @@ def score_table(result: ScoreResult, title: str | None = None) -> Table:
     """Metrics (rows) x query-type groups (columns), with 95% intervals when computed."""
     protocol = result.protocol
     table = Table(
-        title=title or f"{result.dataset} {result.split} | protocol {protocol.name} v{protocol.version} "
+        title=title
+        or f"{result.dataset} {result.split} | protocol {protocol.name} v{protocol.version} "
         f"| {result.n_samples} samples",
         title_justify="left",
     )

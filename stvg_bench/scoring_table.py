@@ -87,8 +87,15 @@ class ScoringTable:
 
 
 _TABLE_ARRAYS = (
-    "sample_ids", "query_type", "gt_start", "gt_end", "frame_count", "frame_set_keys",
-    "row_position", "row_frame", "row_gt_xyxy",
+    "sample_ids",
+    "query_type",
+    "gt_start",
+    "gt_end",
+    "frame_count",
+    "frame_set_keys",
+    "row_position",
+    "row_frame",
+    "row_gt_xyxy",
 )
 
 
@@ -193,7 +200,9 @@ def build_table(
     inverted = ~missing & ((row_gt_xyxy[:, 2] < row_gt_xyxy[:, 0]) | (row_gt_xyxy[:, 3] < row_gt_xyxy[:, 1]))
     warnings = dict(warnings)
     if missing.any():
-        warnings["gt_missing_boxes_excluded"] = warnings.get("gt_missing_boxes_excluded", 0) + int(missing.sum())
+        warnings["gt_missing_boxes_excluded"] = warnings.get("gt_missing_boxes_excluded", 0) + int(
+            missing.sum()
+        )
     if inverted.any():
         warnings["gt_inverted_boxes_excluded"] = int(inverted.sum())
     bad = missing | inverted
@@ -266,7 +275,9 @@ def closed_table(
     Dropped samples are counted as ``stcat_dropped_sentences``.
     """
     if protocol.frame_set != "all":
-        raise OptionError(f"protocol {protocol.name}: a closed ground-truth interval is scored on every frame")
+        raise OptionError(
+            f"protocol {protocol.name}: a closed ground-truth interval is scored on every frame"
+        )
     start = np.asarray(start, dtype=np.int64)
     closed_end = np.asarray(closed_end, dtype=np.int64)
     owner, frame = concat_ranges(start, np.where(keep, closed_end - start + 1, 0))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,12 +14,18 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
+_SESSION_CACHE = tempfile.mkdtemp(prefix="stvg-bench-test-cache-")
+
+
 def pytest_configure(config):
     # Tests never touch the user's cache, never reach a hub, and stay single-threaded.
-    cache = Path(config.rootpath if hasattr(config, "rootpath") else REPO) / "build" / "test-cache"
-    os.environ["STVG_BENCH_CACHE"] = str(cache / f"session-{os.getpid()}")
+    os.environ["STVG_BENCH_CACHE"] = _SESSION_CACHE
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -36,8 +44,14 @@ def synthetic_files(tmp_path_factory):
     entries, videos = synthetic.SyntheticAdapter().generate()
     annotations, vidor_dir = synthetic.write_official(entries, videos, out, split="test")
     tubedetr = synthetic.write_tubedetr(entries, videos, out / "test.json")
-    return {"entries": entries, "videos": videos, "annotations": annotations, "vidor_dir": vidor_dir,
-            "tubedetr": tubedetr, "dir": out}
+    return {
+        "entries": entries,
+        "videos": videos,
+        "annotations": annotations,
+        "vidor_dir": vidor_dir,
+        "tubedetr": tubedetr,
+        "dir": out,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -56,8 +70,14 @@ def real_vidstg(shared_data, tmp_path_factory):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(video))
     tubedetr = synthetic.write_tubedetr(entries, videos, out / "test.json")
-    return {"entries": entries, "videos": videos, "annotations": annotations, "vidor_dir": vidor_dir,
-            "tubedetr": tubedetr, "dir": out}
+    return {
+        "entries": entries,
+        "videos": videos,
+        "annotations": annotations,
+        "vidor_dir": vidor_dir,
+        "tubedetr": tubedetr,
+        "dir": out,
+    }
 
 
 @pytest.fixture

@@ -13,11 +13,15 @@ def as_reference_predictions(predictions: Predictions) -> dict:
     """Predictions as the slow reference takes them: ``{sid: {"segment", "boxes": {frame: box}}}``."""
     out = {}
     boxes = {}
-    for s, f, box in zip(predictions.box_sample_id.tolist(), predictions.box_frame.tolist(),
-                         predictions.box_xyxy.tolist()):
+    for s, f, box in zip(
+        predictions.box_sample_id.tolist(), predictions.box_frame.tolist(), predictions.box_xyxy.tolist()
+    ):
         boxes.setdefault(s, {})[f] = box
-    for s, start, end in zip(predictions.segment_sample_id.tolist(), predictions.segment_start_frame.tolist(),
-                             predictions.segment_end_frame.tolist()):
+    for s, start, end in zip(
+        predictions.segment_sample_id.tolist(),
+        predictions.segment_start_frame.tolist(),
+        predictions.segment_end_frame.tolist(),
+    ):
         out[s] = {"segment": [start, end], "boxes": boxes.get(s, {})}
     return out
 
@@ -35,8 +39,13 @@ def make_hcstvg_official(n: int, seed: int, v2: bool = False) -> dict:
         y = rng.uniform(0, height * 0.5)
         w, h = width * 0.3, height * 0.4
         boxes = [[round(x + k * 0.3, 1), round(y, 1), round(w, 1), round(h, 1)] for k in range(length)]
-        entry = {"img_num": img_num, "st_frame": st_frame, "bbox": boxes, "st_time": st_frame / 30,
-                 "ed_time": (st_frame + length) / 30}
+        entry = {
+            "img_num": img_num,
+            "st_frame": st_frame,
+            "bbox": boxes,
+            "st_time": st_frame / 30,
+            "ed_time": (st_frame + length) / 30,
+        }
         if v2:
             entry.update({"img_size": [height, width], "English": f"the person {i} walks."})
         else:
@@ -49,20 +58,22 @@ def hcstvg_proc(official: dict, v2: bool = False) -> list:
     """TubeDETR's ``*_proc.json`` for an official HC-STVG dict (its preproc script, without video paths)."""
     videos = []
     for name, a in official.items():
-        videos.append({
-            "original_video_id": name[:-4],
-            "frame_count": a["img_num"],
-            "width": a["img_size"][1] if v2 else a["width"],
-            "height": a["img_size"][0] if v2 else a["height"],
-            "tube_start_frame": a["st_frame"],
-            "tube_end_frame": a["st_frame"] + len(a["bbox"]),
-            "tube_start_time": a["st_time"],
-            "tube_end_time": a["ed_time"],
-            "video_path": f"x/{name}",
-            "caption": a["English"] if v2 else a["caption"],
-            "video_id": len(videos),
-            "trajectory": a["bbox"],
-        })
+        videos.append(
+            {
+                "original_video_id": name[:-4],
+                "frame_count": a["img_num"],
+                "width": a["img_size"][1] if v2 else a["width"],
+                "height": a["img_size"][0] if v2 else a["height"],
+                "tube_start_frame": a["st_frame"],
+                "tube_end_frame": a["st_frame"] + len(a["bbox"]),
+                "tube_start_time": a["st_time"],
+                "tube_end_time": a["ed_time"],
+                "video_path": f"x/{name}",
+                "caption": a["English"] if v2 else a["caption"],
+                "video_id": len(videos),
+                "trajectory": a["bbox"],
+            }
+        )
     return videos
 
 

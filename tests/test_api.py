@@ -33,7 +33,9 @@ def test_scoring_arrays_inside_a_training_loop(tmp_path, monkeypatch):
         predictions = sb.Predictions.from_arrays(
             sample_ids=np.arange(gt.n_samples),
             segments=np.stack([gt.gt_start_frame, gt.gt_end_frame_exclusive], axis=1),
-            box_sample_ids=owners, box_frames=frame_ids, boxes=boxes,
+            box_sample_ids=owners,
+            box_frames=frame_ids,
+            boxes=boxes,
         )
         result = evaluator.score(predictions, ci=False)
         assert isinstance(result, sb.ScoreResult)

@@ -91,7 +91,9 @@ def test_ids_equal_after_integer_normalisation(tmp_path, good_document, fails):
 def test_frame_twice_in_one_object(tmp_path, good_document, fails):
     key, entry = first_sample(good_document)
     frame, box = next(iter(entry["boxes"].items()))
-    text = json.dumps(good_document).replace(f'"boxes": {{"{frame}": ', f'"boxes": {{"{frame}": {json.dumps(box)}, "{frame}": ', 1)
+    text = json.dumps(good_document).replace(
+        f'"boxes": {{"{frame}": ', f'"boxes": {{"{frame}": {json.dumps(box)}, "{frame}": ', 1
+    )
     path = tmp_path / "dupframe.json"
     path.write_text(text)
     fails(path, expect=(f"sample {key}", f"field boxes (frame {frame})", "frame given twice"))
@@ -117,7 +119,9 @@ def test_missing_boxes_on_scored_frames(tmp_path, synthetic, fails):
 def test_bad_box_values(tmp_path, good_document, fails, value, literal, expect):
     key, entry = first_sample(good_document)
     frame, box = next(iter(entry["boxes"].items()))
-    text = json.dumps(good_document).replace(json.dumps({frame: box})[1:-1], f'"{frame}": [{literal}, 1, 2, 3]', 1)
+    text = json.dumps(good_document).replace(
+        json.dumps({frame: box})[1:-1], f'"{frame}": [{literal}, 1, 2, 3]', 1
+    )
     path = tmp_path / "bad.json"
     path.write_text(text)
     fails(path, expect=(str(path), f"sample {key}", f"field boxes (frame {frame})", expect))
@@ -140,7 +144,9 @@ def test_segment_of_wrong_length(tmp_path, good_document, fails):
     fails(path, expect=(f"sample {key}", "field segment", "expected 2 numbers, got 3"))
 
 
-@pytest.mark.parametrize("segment, expect", [([10.5, 20], "frame ids must be integers"), ([1, 1e12], "out of range")])
+@pytest.mark.parametrize(
+    "segment, expect", [([10.5, 20], "frame ids must be integers"), ([1, 1e12], "out of range")]
+)
 def test_bad_segment_values(tmp_path, good_document, fails, segment, expect):
     document = json.loads(json.dumps(good_document))
     key, entry = first_sample(document)
@@ -191,7 +197,12 @@ def test_syntax_error_in_the_middle(tmp_path, good_document, fails):
 
 @pytest.mark.parametrize(
     "content, expect",
-    [(b"", "empty file"), (b"   \n", "empty file"), (b"hello world", "not valid JSON"), (b"[1, 2, 3]", "cannot tell")],
+    [
+        (b"", "empty file"),
+        (b"   \n", "empty file"),
+        (b"hello world", "not valid JSON"),
+        (b"[1, 2, 3]", "cannot tell"),
+    ],
 )
 def test_not_a_prediction_file(tmp_path, fails, content, expect):
     path = tmp_path / "weird.json"
@@ -214,11 +225,23 @@ def test_annotation_file_of_the_wrong_dataset(tmp_path, good_document, fails, sh
     hcstvg = tmp_path / "hcstvg_test.json"
     hcstvg.write_text(json.dumps(make_hcstvg_official(3, 0)))
     path = write_json(tmp_path, good_document)
-    fails(path, "--dataset", "vidstg", "--annotations", hcstvg,
-          expect=(str(hcstvg), "not a VidSTG annotation file", "HC-STVG official annotations"))
+    fails(
+        path,
+        "--dataset",
+        "vidstg",
+        "--annotations",
+        hcstvg,
+        expect=(str(hcstvg), "not a VidSTG annotation file", "HC-STVG official annotations"),
+    )
     vidstg = shared_data / "vidstg" / "test_annotations.json"
-    fails(path, "--dataset", "hcstvg-v1", "--annotations", vidstg,
-          expect=(str(vidstg), "not an HC-STVG annotation file", "VidSTG official"))
+    fails(
+        path,
+        "--dataset",
+        "hcstvg-v1",
+        "--annotations",
+        vidstg,
+        expect=(str(vidstg), "not an HC-STVG annotation file", "VidSTG official"),
+    )
     gyt = shared_data / "groundingyoutube" / "box_anno.json"
     fails(path, "--dataset", "vidstg", "--annotations", gyt, expect=("not a VidSTG annotation file",))
 
@@ -226,8 +249,14 @@ def test_annotation_file_of_the_wrong_dataset(tmp_path, good_document, fails, sh
 def test_hcstvg_v2_file_for_v1(tmp_path, good_document, fails):
     v2 = tmp_path / "v2.json"
     v2.write_text(json.dumps(make_hcstvg_official(3, 0, v2=True)))
-    fails(write_json(tmp_path, good_document), "--dataset", "hcstvg-v1", "--annotations", v2,
-          expect=("HC-STVG v2 file", "--dataset hcstvg-v2"))
+    fails(
+        write_json(tmp_path, good_document),
+        "--dataset",
+        "hcstvg-v1",
+        "--annotations",
+        v2,
+        expect=("HC-STVG v2 file", "--dataset hcstvg-v2"),
+    )
 
 
 def test_canonical_file_of_another_dataset(tmp_path, good_document, fails):

@@ -39,8 +39,9 @@ def results_schema() -> dict:
 def test_score_writes_the_results_layout(run_cli, prediction_file, tmp_path):
     out = tmp_path / "nested" / "results.json"
     per_sample = tmp_path / "per-sample.csv"
-    code, stdout, stderr = run_cli("score", prediction_file, "--dataset", "synthetic", "--out", out,
-                                   "--per-sample", per_sample)
+    code, stdout, stderr = run_cli(
+        "score", prediction_file, "--dataset", "synthetic", "--out", out, "--per-sample", per_sample
+    )
     assert code == 0, stderr
     results = json.loads(out.read_text())
     jsonschema.validate(results, results_schema())
@@ -54,15 +55,28 @@ def test_score_writes_the_results_layout(run_cli, prediction_file, tmp_path):
     assert lo <= results["metrics"]["all"]["m_vIoU"] <= hi
     assert results["n_samples"] == 200
     rows = list(csv.DictReader(per_sample.open()))
-    assert len(rows) == 200 and {"sample_id", "video_id", "query_type", "tIoU", "vIoU", "gt_vIoU"} <= set(rows[0])
+    assert len(rows) == 200 and {"sample_id", "video_id", "query_type", "tIoU", "vIoU", "gt_vIoU"} <= set(
+        rows[0]
+    )
     assert "m_vIoU" in stdout and "protocol dense v1" in stdout
 
 
 def test_no_ci_and_thresholds_and_parquet_per_sample(run_cli, prediction_file, tmp_path):
     out = tmp_path / "results.json"
     per_sample = tmp_path / "per-sample.parquet"
-    code, _, stderr = run_cli("score", prediction_file, "--dataset", "synthetic", "--out", out, "--no-ci",
-                              "--thresholds", "0.7,0.1", "--per-sample", per_sample)
+    code, _, stderr = run_cli(
+        "score",
+        prediction_file,
+        "--dataset",
+        "synthetic",
+        "--out",
+        out,
+        "--no-ci",
+        "--thresholds",
+        "0.7,0.1",
+        "--per-sample",
+        per_sample,
+    )
     assert code == 0, stderr
     results = json.loads(out.read_text())
     assert "ci95" not in results
@@ -77,7 +91,9 @@ def test_every_protocol_from_the_cli(run_cli, synthetic, tmp_path, protocol):
     path = tmp_path / "p.json"
     write_predictions(make_predictions(synthetic.gt, "good", frames="input"), path, "tubedetr", synthetic)
     out = tmp_path / "r.json"
-    code, stdout, stderr = run_cli("score", path, "--dataset", "synthetic", "--protocol", protocol, "--out", out)
+    code, stdout, stderr = run_cli(
+        "score", path, "--dataset", "synthetic", "--protocol", protocol, "--out", out
+    )
     assert code == 0, stderr
     assert json.loads(out.read_text())["protocol"]["name"] == protocol
 
@@ -103,8 +119,18 @@ def test_compare(run_cli, synthetic, prediction_file, tmp_path):
 @pytest.mark.parametrize("target", ["stvg-bench", "tubedetr", "stcat", "parquet"])
 def test_convert(run_cli, prediction_file, tmp_path, target):
     out = tmp_path / ("converted" if target == "parquet" else "converted.json")
-    code, stdout, stderr = run_cli("convert", prediction_file, "--from", "stvg-bench", "--to", target, "--out", out,
-                                   "--dataset", "synthetic")
+    code, stdout, stderr = run_cli(
+        "convert",
+        prediction_file,
+        "--from",
+        "stvg-bench",
+        "--to",
+        target,
+        "--out",
+        out,
+        "--dataset",
+        "synthetic",
+    )
     assert code == 0, stderr
     results = []
     for source in (prediction_file, out):
@@ -141,13 +167,19 @@ def test_demo(run_cli, tmp_path):
 def test_console_script_and_module(prediction_file, tmp_path):
     """The installed entry point: a real process, exit codes as documented, no traceback."""
     script = Path(sys.executable).with_name("stvg-bench")
-    ok = subprocess.run([script, "score", prediction_file, "--dataset", "synthetic", "--no-ci"],
-                        capture_output=True, text=True)
+    ok = subprocess.run(
+        [script, "score", prediction_file, "--dataset", "synthetic", "--no-ci"],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stderr
     broken = tmp_path / "broken.json"
     broken.write_text('{"format": "stvg-bench/predictions", "version": 1, "predictions": {"0": ')
-    bad = subprocess.run([sys.executable, "-m", "stvg_bench", "score", broken, "--dataset", "synthetic"],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "stvg_bench", "score", broken, "--dataset", "synthetic"],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
     version = subprocess.run([script, "--version"], capture_output=True, text=True)
     assert version.stdout.startswith("stvg-bench ")
@@ -178,15 +210,18 @@ def test_parsed_annotations_are_cached_and_invalidated(synthetic_files, tmp_path
 
 def test_fetch_from_a_mirror(run_cli, shared_data, tmp_path):
     cache = tmp_path / "cache"
-    code, stdout, stderr = run_cli("datasets", "fetch", "vidstg", "--from", shared_data / "vidstg",
-                                   "--cache-dir", cache)
+    code, stdout, stderr = run_cli(
+        "datasets", "fetch", "vidstg", "--from", shared_data / "vidstg", "--cache-dir", cache
+    )
     assert code == 0, stderr
     fetched = cache / "vidstg" / "test_annotations.json"
     assert fetched.read_bytes() == (shared_data / "vidstg" / "test_annotations.json").read_bytes()
     assert str(fetched) in stdout
     # A second fetch finds the verified files and copies nothing.
     mtime = os.stat(fetched).st_mtime_ns
-    assert run_cli("datasets", "fetch", "vidstg", "--from", shared_data / "vidstg", "--cache-dir", cache)[0] == 0
+    assert (
+        run_cli("datasets", "fetch", "vidstg", "--from", shared_data / "vidstg", "--cache-dir", cache)[0] == 0
+    )
     assert os.stat(fetched).st_mtime_ns == mtime
 
 

@@ -28,13 +28,28 @@ def predictions(synthetic):
 
 
 def assert_same(a: Predictions, b: Predictions):
-    for field in ("segment_sample_id", "segment_start_frame", "segment_end_frame", "box_sample_id", "box_frame",
-                  "box_xyxy"):
+    for field in (
+        "segment_sample_id",
+        "segment_start_frame",
+        "segment_end_frame",
+        "box_sample_id",
+        "box_frame",
+        "box_xyxy",
+    ):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
 
 
-@pytest.mark.parametrize("fmt, name", [("stvg-bench", "p.json"), ("stvg-bench", "p.json.gz"), ("tubedetr", "p.json"),
-                                       ("tubedetr", "p.json.gz"), ("stcat", "p.json"), ("parquet", "p-parquet")])
+@pytest.mark.parametrize(
+    "fmt, name",
+    [
+        ("stvg-bench", "p.json"),
+        ("stvg-bench", "p.json.gz"),
+        ("tubedetr", "p.json"),
+        ("tubedetr", "p.json.gz"),
+        ("stcat", "p.json"),
+        ("parquet", "p-parquet"),
+    ],
+)
 def test_round_trip_and_detection(synthetic, predictions, tmp_path, fmt, name):
     path = tmp_path / name
     write_predictions(predictions, path, fmt, synthetic)
@@ -66,7 +81,7 @@ def test_unusual_but_valid_files_read_the_same(synthetic, predictions, tmp_path)
     reference = tmp_path / "ref.json"
     write_predictions(predictions, reference, "stvg-bench", synthetic)
     document = json.loads(reference.read_text())
-    document["method"] = {"name": "TubeDETR [ours] \"v2\"", "note": "back\\slash {x}"}
+    document["method"] = {"name": 'TubeDETR [ours] "v2"', "note": "back\\slash {x}"}
     spaced = tmp_path / "spaced.json"
     spaced.write_text(json.dumps(document, indent=1, separators=(",", " : ")))
     assert_same(predictions, load_predictions(spaced, synthetic))
@@ -131,7 +146,11 @@ box = st.tuples(*(st.floats(-50, 700, allow_nan=False, width=32) for _ in range(
 @given(
     entries=st.dictionaries(
         st.integers(0, 199),
-        st.tuples(st.integers(-10, 500), st.integers(-10, 500), st.dictionaries(st.integers(0, 149), box, max_size=6)),
+        st.tuples(
+            st.integers(-10, 500),
+            st.integers(-10, 500),
+            st.dictionaries(st.integers(0, 149), box, max_size=6),
+        ),
         min_size=1,
         max_size=12,
     ),
@@ -141,7 +160,10 @@ def test_round_trip_property(entries, fmt, tmp_path_factory):
     synthetic = load_dataset("synthetic")
     rows = [(s, f, b) for s, (_, _, boxes) in entries.items() for f, b in boxes.items()]
     original = Predictions.from_arrays(
-        list(entries), [[a, b] for a, b, _ in entries.values()], [r[0] for r in rows], [r[1] for r in rows],
+        list(entries),
+        [[a, b] for a, b, _ in entries.values()],
+        [r[0] for r in rows],
+        [r[1] for r in rows],
         np.array([r[2] for r in rows], dtype=float).reshape(-1, 4),
     )
     path = tmp_path_factory.mktemp("rt") / ("p" if fmt == "parquet" else "p.json")

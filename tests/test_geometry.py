@@ -25,7 +25,11 @@ def test_hand_worked_ious():
     assert iou([0, 0, 0, 0], [0, 0, 0, 0]) == 0.0  # union 0 -> 0
     assert iou([10, 0, 0, 10], [0, 0, 10, 10]) == 0.0  # inverted box
     assert box_area(np.array([[0, 0, 4, 5], [4, 0, 0, 5]], float)).tolist() == [20.0, 0.0]
-    assert is_inverted(np.array([[0, 0, 1, 1], [1, 0, 0, 1], [0, 1, 1, 0]], float)).tolist() == [False, True, True]
+    assert is_inverted(np.array([[0, 0, 1, 1], [1, 0, 0, 1], [0, 1, 1, 0]], float)).tolist() == [
+        False,
+        True,
+        True,
+    ]
     assert xywh_to_xyxy(np.array([[1, 2, 3, 4]], float)).tolist() == [[1, 2, 4, 6]]
 
 

@@ -27,7 +27,13 @@ def layouts(request, tmp_path):
     proc_path.write_text(json.dumps(hcstvg_proc(official, v2)))
     name = "hcstvg-v2" if v2 else "hcstvg-v1"
     split = "val" if v2 else "test"
-    return name, split, official, load_dataset(name, split, official_path), load_dataset(name, split, proc_path)
+    return (
+        name,
+        split,
+        official,
+        load_dataset(name, split, official_path),
+        load_dataset(name, split, proc_path),
+    )
 
 
 def test_layouts_agree(layouts):
@@ -60,7 +66,19 @@ def test_cli_with_stcat_format(layouts, run_cli, tmp_path):
     write_predictions(make_predictions(dataset.gt, "good", frames="input"), path, "stcat", dataset)
     official_path = next(p for p in tmp_path.iterdir() if p.name in ("test.json", "val_v2.json"))
     out = tmp_path / "r.json"
-    code, _, stderr = run_cli("score", path, "--dataset", name, "--split", split, "--annotations", official_path,
-                              "--protocol", "stcat", "--out", out)
+    code, _, stderr = run_cli(
+        "score",
+        path,
+        "--dataset",
+        name,
+        "--split",
+        split,
+        "--annotations",
+        official_path,
+        "--protocol",
+        "stcat",
+        "--out",
+        out,
+    )
     assert code == 0, stderr
     assert json.loads(out.read_text())["metrics"]["all"]["m_vIoU"] > 0.3

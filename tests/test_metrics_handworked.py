@@ -107,7 +107,8 @@ def test_inverted_ground_truth_box_leaves_the_frame_set():
     gt_boxes = {f: SQUARE for f in range(0, 11)}
     gt_boxes[3] = [10.0, 0.0, 0.0, 10.0]
     dataset = tiny_vidstg(
-        [{"video": "v", "target": 0, "frame_count": 100, "gt": (0, 10), "used": (0, 50)}], {("v", 0): gt_boxes}
+        [{"video": "v", "target": 0, "frame_count": 100, "gt": (0, 10), "used": (0, 50)}],
+        {("v", 0): gt_boxes},
     )
     result = metrics(dataset, preds({0: (0, 10)}, {0: {f: SQUARE for f in range(10)}}))
     assert result.metrics["all"]["m_vIoU"] == 1.0

@@ -39,8 +39,11 @@ def test_disjoint_boxes_score_zero(synthetic):
     oracle = make_predictions(synthetic.gt, "oracle")
     far = oracle.box_xyxy + 1e5
     shifted = Predictions.from_arrays(
-        oracle.segment_sample_id, np.stack([oracle.segment_start_frame, oracle.segment_end_frame], 1),
-        oracle.box_sample_id, oracle.box_frame, far,
+        oracle.segment_sample_id,
+        np.stack([oracle.segment_start_frame, oracle.segment_end_frame], 1),
+        oracle.box_sample_id,
+        oracle.box_frame,
+        far,
     )
     m = Evaluator(synthetic).score(shifted, ci=False).metrics["all"]
     assert m["m_vIoU"] == 0.0 and m["m_gt_vIoU"] == 0.0 and m["m_tIoU"] == 1.0
@@ -69,7 +72,9 @@ def test_dense_does_not_depend_on_the_prediction_frame_rate(step, start, length,
     sparse_frames = sorted(set(dense_frames[::step]) | {dense_frames[-1]})
 
     def predictions(frames):
-        return Predictions.from_arrays([0], [[start, end]], [0] * len(frames), frames, [truth[f] for f in frames])
+        return Predictions.from_arrays(
+            [0], [[start, end]], [0] * len(frames), frames, [truth[f] for f in frames]
+        )
 
     every = Evaluator(dataset).score(predictions(dense_frames), ci=False).metrics["all"]
     sparse = Evaluator(dataset).score(predictions(sparse_frames), ci=False).metrics["all"]

@@ -53,7 +53,9 @@ def tubedetr_file(layouts, tmp_path_factory):
     """Predictions on every TubeDETR-sampled frame (about 1.1 M boxes) in TubeDETR's format."""
     official, _ = layouts
     path = tmp_path_factory.mktemp("real-predictions") / "tubedetr.json"
-    write_predictions(make_predictions(official.gt, "good", seed=4, frames="tubedetr"), path, "tubedetr", official)
+    write_predictions(
+        make_predictions(official.gt, "good", seed=4, frames="tubedetr"), path, "tubedetr", official
+    )
     return path
 
 
@@ -88,13 +90,19 @@ def test_agrees_with_the_slow_reference_on_real_ground_truth(layouts, real_vidst
     predictions = Predictions.from_arrays(
         full.segment_sample_id[keep],
         np.stack([full.segment_start_frame, full.segment_end_frame], 1)[keep],
-        full.box_sample_id[keep_boxes], full.box_frame[keep_boxes], full.box_xyxy[keep_boxes],
+        full.box_sample_id[keep_boxes],
+        full.box_frame[keep_boxes],
+        full.box_xyxy[keep_boxes],
     )
     result = Evaluator(official, protocol, missing="zero").score(predictions, ci=False)
     samples = slow_stvg.vidstg_samples_official(real_vidstg["entries"], real_vidstg["videos"])
     expected, expected_metrics = slow_stvg.evaluate(samples, as_reference_predictions(predictions), protocol)
-    got = dict(zip(result.samples.sample_id.tolist(), zip(result.samples.t_iou, result.samples.v_iou,
-                                                           result.samples.gt_v_iou)))
+    got = dict(
+        zip(
+            result.samples.sample_id.tolist(),
+            zip(result.samples.t_iou, result.samples.v_iou, result.samples.gt_v_iou),
+        )
+    )
     assert sorted(got) == sorted(expected)
     for sid in chosen.tolist():
         if sid in expected:
@@ -123,8 +131,18 @@ def test_stcat_item_ids_are_recovered_from_the_tubedetr_layout(layouts, tmp_path
 def test_cli_scores_the_real_files(real_vidstg, run_cli, tmp_path, tubedetr_file):
     out = tmp_path / "results.json"
     code, stdout, stderr = run_cli(
-        "score", tubedetr_file, "--dataset", "vidstg", "--annotations", real_vidstg["annotations"],
-        "--vidor-dir", real_vidstg["vidor_dir"], "--protocol", "tubedetr", "--out", out,
+        "score",
+        tubedetr_file,
+        "--dataset",
+        "vidstg",
+        "--annotations",
+        real_vidstg["annotations"],
+        "--vidor-dir",
+        real_vidstg["vidor_dir"],
+        "--protocol",
+        "tubedetr",
+        "--out",
+        out,
     )
     assert code == 0, stderr
     results = json.loads(out.read_text())

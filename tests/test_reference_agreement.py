@@ -55,12 +55,19 @@ def random_vidstg(rng: np.random.Generator):
             trajectory.append(objects)
         videos[vid] = {"frame_count": fc, "fps": 0.0, "width": 640, "height": 480, "trajectories": trajectory}
         sentence = {"description": "s", "target_id": 0, "type": "object"}
-        entries.append({
-            "vid": vid, "fps": float(FPS[rng.integers(len(FPS))]), "frame_count": fc, "width": 640, "height": 480,
-            "used_segment": {"begin_fid": used_begin, "end_fid": used_end},
-            "temporal_gt": {"begin_fid": tg_begin, "end_fid": tg_end},
-            "captions": [sentence], "questions": [sentence] * int(rng.integers(0, 3)),
-        })
+        entries.append(
+            {
+                "vid": vid,
+                "fps": float(FPS[rng.integers(len(FPS))]),
+                "frame_count": fc,
+                "width": 640,
+                "height": 480,
+                "used_segment": {"begin_fid": used_begin, "end_fid": used_end},
+                "temporal_gt": {"begin_fid": tg_begin, "end_fid": tg_end},
+                "captions": [sentence],
+                "questions": [sentence] * int(rng.integers(0, 3)),
+            }
+        )
     for entry in entries:
         videos[entry["vid"]]["fps"] = entry["fps"]
     return entries, videos
@@ -89,8 +96,9 @@ def random_predictions(rng: np.random.Generator, frame_counts, every_frame: bool
 def assert_agrees(dataset: Dataset, samples, predictions: Predictions, protocol: str, interpolate=None):
     reference_predictions = as_reference_predictions(predictions)
     try:
-        expected, expected_metrics = slow_stvg.evaluate(samples, reference_predictions, protocol,
-                                                        interpolate=interpolate)
+        expected, expected_metrics = slow_stvg.evaluate(
+            samples, reference_predictions, protocol, interpolate=interpolate
+        )
     except (ValueError, KeyError):
         with pytest.raises(SampleIdError):
             Evaluator(dataset, protocol, interpolate=bool(interpolate)).score(predictions, ci=False)
@@ -127,8 +135,9 @@ def test_vidstg_random_cases(seed, protocol):
 
 
 @settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), protocol=st.sampled_from(["dense", "tubedetr", "stcat"]),
-       v2=st.booleans())
+@given(
+    seed=st.integers(0, 2**32 - 1), protocol=st.sampled_from(["dense", "tubedetr", "stcat"]), v2=st.booleans()
+)
 def test_hcstvg_random_cases(seed, protocol, v2, tmp_path_factory):
     rng = np.random.default_rng(seed)
     official = make_hcstvg_official(int(rng.integers(1, 5)), seed % 1000, v2)
@@ -153,4 +162,6 @@ def test_many_seeded_vidstg_cases():
         samples = slow_stvg.vidstg_samples_official(entries, videos)
         for protocol in ("dense", "tubedetr", "stcat"):
             predictions = random_predictions(rng, gt.frame_count.tolist(), every_frame=protocol != "dense")
-            assert_agrees(dataset, samples, predictions, protocol, interpolate=True if protocol == "dense" else None)
+            assert_agrees(
+                dataset, samples, predictions, protocol, interpolate=True if protocol == "dense" else None
+            )

@@ -14,7 +14,9 @@ def add_commands(commands) -> None:
         "source or target numbers samples its own way (stcat) or must name its dataset (stvg-bench, parquet).",
     )
     convert.add_argument("source")
-    convert.add_argument("--from", dest="from_format", default="auto", help=f"auto or one of {', '.join(REGISTRY)}")
+    convert.add_argument(
+        "--from", dest="from_format", default="auto", help=f"auto or one of {', '.join(REGISTRY)}"
+    )
     convert.add_argument("--to", dest="to_format", required=True, help=f"one of {', '.join(REGISTRY)}")
     convert.add_argument("--out", required=True, help="output file (.json / .json.gz) or directory (parquet)")
     add_dataset_options(convert, required=False)

@@ -6,8 +6,11 @@ from ..datasets import REGISTRY
 
 
 def add_commands(commands) -> None:
-    datasets = commands.add_parser("datasets", help="list datasets; fetch their annotations",
-                                   description="List the registered datasets, or fetch pinned annotation files.")
+    datasets = commands.add_parser(
+        "datasets",
+        help="list datasets; fetch their annotations",
+        description="List the registered datasets, or fetch pinned annotation files.",
+    )
     datasets.set_defaults(handler=run_list)
     sub = datasets.add_subparsers(dest="datasets_command", parser_class=type(datasets))
     listing = sub.add_parser("list", help="list datasets (the default)")
@@ -15,7 +18,9 @@ def add_commands(commands) -> None:
     fetch = sub.add_parser("fetch", help="fetch the official annotation files (pinned URLs and sha256)")
     fetch.add_argument("name")
     fetch.add_argument("--from", dest="mirror", help="copy from this local directory instead of downloading")
-    fetch.add_argument("--cache-dir", help="store under this directory (default: $STVG_BENCH_CACHE or ~/.cache/stvg-bench)")
+    fetch.add_argument(
+        "--cache-dir", help="store under this directory (default: $STVG_BENCH_CACHE or ~/.cache/stvg-bench)"
+    )
     fetch.set_defaults(handler=run_fetch)
 
 
@@ -29,8 +34,14 @@ def run_list(args) -> int:
         table.add_column(column)
     for adapter in REGISTRY.values():
         info = adapter.info
-        table.add_row(info.name, ", ".join(info.splits), ", ".join(info.query_types) or "-",
-                      ", ".join(info.protocols), ", ".join(info.layouts), info.description)
+        table.add_row(
+            info.name,
+            ", ".join(info.splits),
+            ", ".join(info.query_types) or "-",
+            ", ".join(info.protocols),
+            ", ".join(info.layouts),
+            info.description,
+        )
     console().print(table)
     return 0
 

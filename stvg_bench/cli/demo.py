@@ -25,9 +25,12 @@ SUBMISSIONS = (
 
 
 def add_commands(commands) -> None:
-    demo = commands.add_parser("demo", help="run the scorer on the built-in synthetic dataset",
-                               description=__doc__)
-    demo.add_argument("--out", default="build/demo", help="where to write the demo files (default build/demo)")
+    demo = commands.add_parser(
+        "demo", help="run the scorer on the built-in synthetic dataset", description=__doc__
+    )
+    demo.add_argument(
+        "--out", default="build/demo", help="where to write the demo files (default build/demo)"
+    )
     demo.set_defaults(handler=run_demo)
 
 
@@ -49,11 +52,15 @@ def run_demo(args) -> int:
         write_predictions(predictions, path, fmt, dataset)
         paths[quality] = path
         result = Evaluator(dataset, protocol).score(load_predictions(path, dataset))
-        print_score(result, console, title=f"{path} ({fmt} format) | protocol {protocol} | {result.n_samples} samples")
+        print_score(
+            result, console, title=f"{path} ({fmt} format) | protocol {protocol} | {result.n_samples} samples"
+        )
         console.print()
 
     evaluator = Evaluator(dataset, "dense")
-    comparison = evaluator.compare(load_predictions(paths["good"], dataset), load_predictions(paths["noisy"], dataset))
+    comparison = evaluator.compare(
+        load_predictions(paths["good"], dataset), load_predictions(paths["noisy"], dataset)
+    )
     print_comparison(comparison, console)
     console.print(f"\nA = {paths['good']}, B = {paths['noisy']}")
     return 0

@@ -11,25 +11,37 @@ from .options import add_dataset_options, add_scoring_options, dataset_from
 
 
 def add_commands(commands) -> None:
-    score = commands.add_parser("score", help="score a prediction file", description="Score a prediction file.")
+    score = commands.add_parser(
+        "score", help="score a prediction file", description="Score a prediction file."
+    )
     score.add_argument("predictions", help="prediction file (.json, .json.gz) or Parquet directory")
     add_dataset_options(score)
     add_scoring_options(score)
-    score.add_argument("--ci", action=argparse.BooleanOptionalAction, default=True,
-                       help="95%% bootstrap intervals (default: on; --no-ci skips them)")
+    score.add_argument(
+        "--ci",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="95%% bootstrap intervals (default: on; --no-ci skips them)",
+    )
     score.add_argument("--out", help="write the results (stvg-bench/results v1 JSON) here")
     score.add_argument("--per-sample", help="write per-sample scores here (.csv or .parquet)")
     score.set_defaults(handler=run_score)
 
-    validate = commands.add_parser("validate", help="check a prediction file without scoring it",
-                                   description="Check a prediction file against a dataset and protocol.")
+    validate = commands.add_parser(
+        "validate",
+        help="check a prediction file without scoring it",
+        description="Check a prediction file against a dataset and protocol.",
+    )
     validate.add_argument("predictions")
     add_dataset_options(validate)
     add_scoring_options(validate)
     validate.set_defaults(handler=run_validate)
 
-    compare = commands.add_parser("compare", help="paired bootstrap comparison of two prediction files",
-                                  description="Compare A and B on the same samples (paired bootstrap of A - B).")
+    compare = commands.add_parser(
+        "compare",
+        help="paired bootstrap comparison of two prediction files",
+        description="Compare A and B on the same samples (paired bootstrap of A - B).",
+    )
     compare.add_argument("a")
     compare.add_argument("b")
     add_dataset_options(compare)

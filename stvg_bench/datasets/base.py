@@ -44,7 +44,9 @@ class DatasetAdapter(ABC):
 
     def check_split(self, split: str) -> None:
         if split not in self.info.splits:
-            raise OptionError(f"{self.name} has no split {split!r}; choose one of {', '.join(self.info.splits)}")
+            raise OptionError(
+                f"{self.name} has no split {split!r}; choose one of {', '.join(self.info.splits)}"
+            )
 
     @abstractmethod
     def load(

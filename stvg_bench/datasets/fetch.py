@@ -35,16 +35,36 @@ class RemoteFile:
 
 RELEASES: dict[str, tuple[RemoteFile, ...]] = {
     "vidstg": (
-        RemoteFile("test_annotations.json", f"{VIDSTG_BASE}/test_annotations.json",
-                   "ef769b9823ce2a4da8ff190ab69ccc77b8965181c58384fadc1f81e96fc4f2a7", 3639962),
-        RemoteFile("val_annotations.json", f"{VIDSTG_BASE}/val_annotations.json",
-                   "b62a86e7c6c215a82a756fcb3a906809380f4d8807a8cffbdfd84822ece163c6", 3263900),
-        RemoteFile("test_files.json", f"{VIDSTG_BASE}/test_files.json",
-                   "a52d4e0d07ee2ae71e4626560311b1c317c503ddda5cfd65f22f9a25b1f09984", 10444),
-        RemoteFile("val_files.json", f"{VIDSTG_BASE}/val_files.json",
-                   "453d62b5b332bcb2e775e9821f0d7ee4c08c398ba336d26b5cc1fe54b94814ec", 8700),
-        RemoteFile("train_files.json", f"{VIDSTG_BASE}/train_files.json",
-                   "e213644c4d7fd35fa20f7f97eea3362199dd1ff90bb7a80fed031847d1693c5c", 78334),
+        RemoteFile(
+            "test_annotations.json",
+            f"{VIDSTG_BASE}/test_annotations.json",
+            "ef769b9823ce2a4da8ff190ab69ccc77b8965181c58384fadc1f81e96fc4f2a7",
+            3639962,
+        ),
+        RemoteFile(
+            "val_annotations.json",
+            f"{VIDSTG_BASE}/val_annotations.json",
+            "b62a86e7c6c215a82a756fcb3a906809380f4d8807a8cffbdfd84822ece163c6",
+            3263900,
+        ),
+        RemoteFile(
+            "test_files.json",
+            f"{VIDSTG_BASE}/test_files.json",
+            "a52d4e0d07ee2ae71e4626560311b1c317c503ddda5cfd65f22f9a25b1f09984",
+            10444,
+        ),
+        RemoteFile(
+            "val_files.json",
+            f"{VIDSTG_BASE}/val_files.json",
+            "453d62b5b332bcb2e775e9821f0d7ee4c08c398ba336d26b5cc1fe54b94814ec",
+            8700,
+        ),
+        RemoteFile(
+            "train_files.json",
+            f"{VIDSTG_BASE}/train_files.json",
+            "e213644c4d7fd35fa20f7f97eea3362199dd1ff90bb7a80fed031847d1693c5c",
+            78334,
+        ),
     ),
 }
 
@@ -93,4 +113,6 @@ def _download(remote: RemoteFile) -> bytes:  # pragma: no cover - needs the netw
         with urllib.request.urlopen(remote.url, timeout=60) as response:
             return response.read()
     except OSError as exc:
-        raise InputFileError(f"download failed ({exc}); use --from DIR with a local copy", path=remote.url) from None
+        raise InputFileError(
+            f"download failed ({exc}); use --from DIR with a local copy", path=remote.url
+        ) from None

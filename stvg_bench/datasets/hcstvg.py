@@ -117,7 +117,9 @@ def _read_proc(data: bytes, path: Path) -> _Samples:
                 f"TubeDETR's preprocessing (video_id = index, tube_end_frame = tube_start_frame + len(trajectory))",
                 path=path,
             )
-        samples.add(a.original_video_id, a.caption, a.frame_count, a.width, a.height, a.tube_start_frame, a.trajectory)
+        samples.add(
+            a.original_video_id, a.caption, a.frame_count, a.width, a.height, a.tube_start_frame, a.trajectory
+        )
     return samples
 
 
@@ -173,7 +175,11 @@ def resolve_hcstvg(gt: GroundTruth, protocol: Protocol) -> ScoringTable:
     offset = protocol.hcstvg_frame_offset
     if protocol.gt_interval != "closed":
         return half_open_table(
-            protocol, gt, gt.gt_start_frame + offset, gt.gt_end_frame_exclusive + offset, box_frame_offset=offset
+            protocol,
+            gt,
+            gt.gt_start_frame + offset,
+            gt.gt_end_frame_exclusive + offset,
+            box_frame_offset=offset,
         )
     start = np.maximum(gt.gt_start_frame, 0)
     closed_end = np.minimum(gt.gt_end_frame_exclusive - 1, gt.frame_count - 1)
@@ -203,15 +209,21 @@ class HcstvgAdapter(DatasetAdapter):
         head = read_head(path)
         layout = sniff_layout(head)
         if layout not in ("hcstvg-official", "hcstvg-tubedetr"):
-            raise DatasetMismatchError(f"not an HC-STVG annotation file: it looks like {describe_layout(head)}", path=path)
+            raise DatasetMismatchError(
+                f"not an HC-STVG annotation file: it looks like {describe_layout(head)}", path=path
+            )
         if layout == "hcstvg-official" and (b'"img_size"' in head) != self.v2:
             other = "v1" if self.v2 else "v2"
-            raise DatasetMismatchError(f"this is an HC-STVG {other} file; use --dataset hcstvg-{other}", path=path)
+            raise DatasetMismatchError(
+                f"this is an HC-STVG {other} file; use --dataset hcstvg-{other}", path=path
+            )
         inputs = {"annotations_sha256": file_sha256(path)}
 
         def build() -> GroundTruth:
             data = read_bytes(path)
-            samples = _read_official(data, path, self.v2) if layout == "hcstvg-official" else _read_proc(data, path)
+            samples = (
+                _read_official(data, path, self.v2) if layout == "hcstvg-official" else _read_proc(data, path)
+            )
             try:
                 return hcstvg_groundtruth(samples, self.name, split)
             except AnnotationError as exc:

@@ -45,7 +45,9 @@ def make_entries(n_sentences: int = 200, seed: int = 0, first_video: int = 1000)
         frame_count = int(rng.integers(150, 1500))
         width, height = SIZES[rng.integers(len(SIZES))]
         n_objects = int(rng.integers(2, 5))
-        objects = [{"tid": t, "category": CATEGORIES[rng.integers(len(CATEGORIES))]} for t in range(n_objects)]
+        objects = [
+            {"tid": t, "category": CATEGORIES[rng.integers(len(CATEGORIES))]} for t in range(n_objects)
+        ]
         for _ in range(int(rng.integers(1, 3))):
             used_begin = int(rng.integers(0, frame_count // 3))
             used_end = int(rng.integers(used_begin + 60, frame_count))
@@ -77,8 +79,11 @@ def make_entries(n_sentences: int = 200, seed: int = 0, first_video: int = 1000)
                     "temporal_gt": {"begin_fid": tg_begin, "end_fid": tg_end},
                     "captions": [{"description": sentence, "type": "object", "target_id": subject}],
                     "questions": [
-                        {"description": f"what is next to the {objects[obj]['category']}?", "type": "object",
-                         "target_id": subject if q == 0 else obj}
+                        {
+                            "description": f"what is next to the {objects[obj]['category']}?",
+                            "type": "object",
+                            "target_id": subject if q == 0 else obj,
+                        }
                         for q in range(n_questions)
                     ],
                 }
@@ -112,7 +117,12 @@ def make_vidor(entries: list[dict], seed: int = 0) -> dict[str, dict]:
             end = hi if rng.random() < 0.5 else min(frame_count, hi + int(rng.integers(1, 40)))
             for frame, box in zip(range(start, end), _trajectory(rng, end - start, width, height)):
                 frames[frame].append(
-                    {"tid": tid, "bbox": dict(zip(("xmin", "ymin", "xmax", "ymax"), box)), "generated": 0, "tracker": 0}
+                    {
+                        "tid": tid,
+                        "bbox": dict(zip(("xmin", "ymin", "xmax", "ymax"), box)),
+                        "generated": 0,
+                        "tracker": 0,
+                    }
                 )
         videos[vid] = {
             "version": "VERSION 1.0",
@@ -142,7 +152,9 @@ def _trajectory(rng: np.random.Generator, length: int, width: int, height: int) 
     return boxes.tolist()
 
 
-def write_official(entries: list[dict], videos: dict[str, dict], out_dir: Path, split: str = "test") -> tuple[Path, Path]:
+def write_official(
+    entries: list[dict], videos: dict[str, dict], out_dir: Path, split: str = "test"
+) -> tuple[Path, Path]:
     """Write ``{split}_annotations.json`` and a nested VidOR directory; return both paths."""
     out_dir = Path(out_dir)
     vidor_dir = out_dir / "vidor" / ("validation" if split == "test" else "training")
@@ -177,8 +189,14 @@ def tubedetr_layout(entries: list[dict], videos: dict[str, dict]) -> dict:
         for key, qtype in (("questions", "interrogative"), ("captions", "declarative")):
             for sentence in entry[key]:
                 out_videos.append(
-                    {**base, "caption": sentence["description"], "type": sentence["type"],
-                     "target_id": sentence["target_id"], "video_id": len(out_videos), "qtype": qtype}
+                    {
+                        **base,
+                        "caption": sentence["description"],
+                        "type": sentence["type"],
+                        "target_id": sentence["target_id"],
+                        "video_id": len(out_videos),
+                        "qtype": qtype,
+                    }
                 )
                 per_video = trajectories.setdefault(vid, {})
                 tid = str(sentence["target_id"])
@@ -256,8 +274,12 @@ def make_predictions(gt: GroundTruth, quality: str, seed: int = 0, frames: str =
         start = (rng.random(n) * frame_count * 0.8).astype(np.int64)
         end = np.minimum(start + 1 + (rng.random(n) * frame_count * 0.5).astype(np.int64), frame_count)
     else:
-        start = np.clip(gt_start + np.round(rng.normal(0, jitter, n) * length).astype(np.int64), 0, frame_count - 1)
-        end = np.clip(gt_end + np.round(rng.normal(0, jitter, n) * length).astype(np.int64), start + 1, frame_count)
+        start = np.clip(
+            gt_start + np.round(rng.normal(0, jitter, n) * length).astype(np.int64), 0, frame_count - 1
+        )
+        end = np.clip(
+            gt_end + np.round(rng.normal(0, jitter, n) * length).astype(np.int64), start + 1, frame_count
+        )
 
     if frames == "tubedetr":
         owner, frame = tubedetr_sampled_frames(
@@ -334,7 +356,9 @@ class SyntheticAdapter(DatasetAdapter):
         entries = make_entries(self.n_sentences, self.seed)
         return entries, make_vidor(entries, self.seed)
 
-    def load(self, split="test", annotations=None, vidor_dir=None, *, use_cache=True, progress=False) -> Dataset:
+    def load(
+        self, split="test", annotations=None, vidor_dir=None, *, use_cache=True, progress=False
+    ) -> Dataset:
         self.check_split(split)
         if annotations is not None or vidor_dir is not None:
             from ..errors import OptionError

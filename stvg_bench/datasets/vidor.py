@@ -46,7 +46,9 @@ def index_directory(vidor_dir: Path) -> dict[str, Path]:
     index: dict[str, Path] = {}
     for path in vidor_dir.rglob("*.json"):
         if path.stem in index:
-            raise AnnotationError(f"video {path.stem} appears twice ({index[path.stem]} and {path})", path=vidor_dir)
+            raise AnnotationError(
+                f"video {path.stem} appears twice ({index[path.stem]} and {path})", path=vidor_dir
+            )
         index[path.stem] = path
     return index
 

@@ -226,12 +226,19 @@ def columns_from_tubedetr(videos: list[_TubeVideo], path: Path) -> _SampleColumn
     for index, video in enumerate(videos):
         if video.video_id != index:
             raise AnnotationError(
-                f"videos[{index}].video_id is {video.video_id}; TubeDETR numbers samples 0, 1, 2, ...", path=path
+                f"videos[{index}].video_id is {video.video_id}; TubeDETR numbers samples 0, 1, 2, ...",
+                path=path,
             )
         if video.qtype not in QUERY_TYPES:
             raise AnnotationError(f"videos[{index}].qtype is {video.qtype!r}", path=path)
         qtype = QUERY_TYPES.index(video.qtype)
-        key = (video.original_video_id, video.start_frame, video.end_frame, video.tube_start_frame, video.tube_end_frame)
+        key = (
+            video.original_video_id,
+            video.start_frame,
+            video.end_frame,
+            video.tube_start_frame,
+            video.tube_end_frame,
+        )
         previous_declarative = bool(entry) and cols.query_type[entry[-1]] == DECLARATIVE
         if entry and (key != previous_key or previous_declarative):
             close_entry()
@@ -331,7 +338,9 @@ class VidstgAdapter(DatasetAdapter):
         for video in track(wanted, len(wanted), "Reading VidOR boxes", progress):
             if video not in index:
                 raise AnnotationError(f"no VidOR annotation for video {video}", path=path)
-            for tid, boxes in vidor.read_trajectories(index[video], wanted[video], frame_counts[video]).items():
+            for tid, boxes in vidor.read_trajectories(
+                index[video], wanted[video], frame_counts[video]
+            ).items():
                 trajectories[video, tid] = boxes
         return vidstg_groundtruth(columns, lambda v, t: trajectories[v, t], self.name, split)
 
@@ -352,7 +361,9 @@ class VidstgAdapter(DatasetAdapter):
         return resolve_vidstg(gt, protocol)
 
 
-def _tubedetr_trajectory(raw: msgspec.Raw, frame_count: int, path: Path, video: str, target: int) -> np.ndarray:
+def _tubedetr_trajectory(
+    raw: msgspec.Raw, frame_count: int, path: Path, video: str, target: int
+) -> np.ndarray:
     """One trajectory ``{frame: {"bbox": [x, y, w, h]}}`` as a dense (frame_count, 4) xyxy array."""
     try:
         with gc_paused():

@@ -28,7 +28,9 @@ def get_format(name: str) -> PredictionFormat:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise OptionError(f"unknown format {name!r}; choose one of {', '.join(['auto', *REGISTRY])}") from None
+        raise OptionError(
+            f"unknown format {name!r}; choose one of {', '.join(['auto', *REGISTRY])}"
+        ) from None
 
 
 def load_predictions(path: str | Path, dataset: Dataset | None = None, format: str = "auto") -> Predictions:

@@ -119,34 +119,53 @@ def escapes_outside(data: bytes, *allowed: bytes | memoryview) -> bool:
     return data.count(b"\\") != sum(bytes(a).count(b"\\") for a in allowed)
 
 
-def require_dict(value: object, path, what: str, sample_id=None, field=None, keys_are: str | None = None) -> dict:
+def require_dict(
+    value: object, path, what: str, sample_id=None, field=None, keys_are: str | None = None
+) -> dict:
     """``value`` as a dict, refusing other types and duplicate keys.
 
     ``keys_are`` names what the keys are (``"sample id"``, ``"frame"``) so that a
     duplicate is reported as that id; otherwise as a duplicate key of ``what``.
     """
     if not isinstance(value, dict):
-        raise FormatError(f"{what} must be a JSON object, got {_json_type(value)}", path=path,
-                          sample_id=sample_id, field=field)
+        raise FormatError(
+            f"{what} must be a JSON object, got {_json_type(value)}",
+            path=path,
+            sample_id=sample_id,
+            field=field,
+        )
     if isinstance(value, DuplicateKeys):
         duplicate = value.duplicates[0]
         if keys_are == "sample id":
-            raise SampleIdError("duplicate sample id (written twice in one JSON object)", path=path,
-                                sample_id=duplicate)
+            raise SampleIdError(
+                "duplicate sample id (written twice in one JSON object)", path=path, sample_id=duplicate
+            )
         if keys_are == "frame":
-            raise SampleIdError("frame given twice in one JSON object", path=path, sample_id=sample_id,
-                                field=f"boxes (frame {duplicate})")
-        raise FormatError(f"duplicate key {duplicate!r} in {what}", path=path, sample_id=sample_id, field=field)
+            raise SampleIdError(
+                "frame given twice in one JSON object",
+                path=path,
+                sample_id=sample_id,
+                field=f"boxes (frame {duplicate})",
+            )
+        raise FormatError(
+            f"duplicate key {duplicate!r} in {what}", path=path, sample_id=sample_id, field=field
+        )
     return value
 
 
 def require_numbers(value: object, length: int, path, sample_id, field: str) -> list:
     """``value`` as a list of ``length`` JSON numbers (NaN allowed here; value checks come later)."""
     if not isinstance(value, list):
-        raise FormatError(f"expected an array of {length} numbers, got {_json_type(value)}", path=path,
-                          sample_id=sample_id, field=field)
+        raise FormatError(
+            f"expected an array of {length} numbers, got {_json_type(value)}",
+            path=path,
+            sample_id=sample_id,
+            field=field,
+        )
     if len(value) != length:
-        raise FormatError(f"expected {length} numbers, got {len(value)}", path=path, sample_id=sample_id, field=field)
+        raise FormatError(
+            f"expected {length} numbers, got {len(value)}", path=path, sample_id=sample_id, field=field
+        )
     for v in value:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise InvalidValueError(f"non-numeric value {v!r}", path=path, sample_id=sample_id, field=field)

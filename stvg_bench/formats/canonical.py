@@ -14,7 +14,6 @@ per-value checks run vectorised on the arrays).
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 from importlib import resources
 from itertools import chain
@@ -75,10 +74,14 @@ def check_envelope(envelope: dict, path) -> tuple[str, str, dict]:
     format or version gets a plain message; jsonschema checks the rest.
     """
     if envelope.get("format") != FORMAT:
-        raise FormatError(f"not an stvg-bench prediction file (format is {envelope.get('format')!r})", path=path)
+        raise FormatError(
+            f"not an stvg-bench prediction file (format is {envelope.get('format')!r})", path=path
+        )
     version = envelope.get("version")
     if isinstance(version, bool) or version != VERSION:
-        raise FormatError(f"unknown format version {version!r} (this stvg-bench reads version {VERSION})", path=path)
+        raise FormatError(
+            f"unknown format version {version!r} (this stvg-bench reads version {VERSION})", path=path
+        )
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(schema())
@@ -108,7 +111,12 @@ class CanonicalFormat(JsonPredictionFormat):
             return None
         entries = list(parsed.predictions.values())
         n_boxes = np.fromiter((len(e.boxes) for e in entries), dtype=np.int64, count=len(entries))
-        decoded = 2 + 3 * len(entries) + int(n_boxes.sum()) + (containers_in(method_raw) if b'"method"' in data else 0)
+        decoded = (
+            2
+            + 3 * len(entries)
+            + int(n_boxes.sum())
+            + (containers_in(method_raw) if b'"method"' in data else 0)
+        )
         if containers_in(data) != decoded:
             return None
         sample_ids = parse_ids(list(parsed.predictions))
@@ -116,8 +124,13 @@ class CanonicalFormat(JsonPredictionFormat):
         if sample_ids is None or frames is None:
             return None
         method = loads_exact(method_raw, path) if b'"method"' in data else {}
-        envelope = {"format": parsed.format, "version": parsed.version, "dataset": parsed.dataset,
-                    "split": parsed.split, "method": method}
+        envelope = {
+            "format": parsed.format,
+            "version": parsed.version,
+            "dataset": parsed.dataset,
+            "split": parsed.split,
+            "method": method,
+        }
         dataset_name, split, method = check_envelope(envelope, path)
         check_no_duplicates_deep(method, path)
         boxes = np.array(list(chain.from_iterable(e.boxes.values() for e in entries)), dtype=np.float64)
@@ -151,11 +164,16 @@ class CanonicalFormat(JsonPredictionFormat):
             for missing in {"segment", "boxes"} - entry.keys():
                 raise FormatError(f"missing '{missing}'", path=path, sample_id=key)
             for extra in entry.keys() - {"segment", "boxes"}:
-                raise FormatError(f"unknown field {extra!r} (a prediction has 'segment' and 'boxes')",
-                                  path=path, sample_id=key)
+                raise FormatError(
+                    f"unknown field {extra!r} (a prediction has 'segment' and 'boxes')",
+                    path=path,
+                    sample_id=key,
+                )
             sample_ids.append(sample)
             segments.append(require_numbers(entry["segment"], 2, path, key, "segment"))
-            boxes_of_sample = require_dict(entry["boxes"], path, "'boxes'", sample_id=key, field="boxes", keys_are="frame")
+            boxes_of_sample = require_dict(
+                entry["boxes"], path, "'boxes'", sample_id=key, field="boxes", keys_are="frame"
+            )
             for frame_key, box in boxes_of_sample.items():
                 frame = sample_key(frame_key, path, what=f"sample {key}: frame id")
                 box_ids.append(sample)
@@ -203,7 +221,10 @@ def canonical_document(predictions: Predictions, dataset: Dataset | None) -> dic
         bounds.tolist(),
         ends.tolist(),
     ):
-        entries[str(sample)] = {"segment": [start, end], "boxes": dict(zip(map(str, frames[lo:hi]), boxes[lo:hi]))}
+        entries[str(sample)] = {
+            "segment": [start, end],
+            "boxes": dict(zip(map(str, frames[lo:hi]), boxes[lo:hi])),
+        }
     return {
         "format": FORMAT,
         "version": VERSION,

@@ -43,7 +43,9 @@ def _read_table(path: Path, columns: tuple[str, ...]):
         raise InputFileError(f"not a readable Parquet file ({exc})", path=path) from None
     missing = [c for c in columns if c not in table.column_names]
     if missing:
-        raise FormatError(f"missing column(s) {', '.join(missing)} (expected {', '.join(columns)})", path=path)
+        raise FormatError(
+            f"missing column(s) {', '.join(missing)} (expected {', '.join(columns)})", path=path
+        )
     for name in columns:
         column = table.column(name)
         kind = column.type
@@ -68,7 +70,11 @@ def column(table, name: str) -> np.ndarray:
         kind = chunk.type
         code = "f" if pa.types.is_floating(kind) else "i" if pa.types.is_signed_integer(kind) else "u"
         dtype = np.dtype(f"{code}{kind.bit_width // 8}")
-        parts.append(np.frombuffer(chunk.buffers()[1], dtype=dtype, count=len(chunk), offset=chunk.offset * dtype.itemsize))
+        parts.append(
+            np.frombuffer(
+                chunk.buffers()[1], dtype=dtype, count=len(chunk), offset=chunk.offset * dtype.itemsize
+            )
+        )
     return parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else np.zeros(0)
 
 
@@ -123,9 +129,16 @@ class ParquetFormat(PredictionFormat):
         dataset_name = dataset.name if dataset is not None else predictions.meta.dataset
         split = dataset.split if dataset is not None else predictions.meta.split
         if dataset_name is None or split is None:
-            raise FormatError("the Parquet container names its dataset and split: pass --dataset (and --split)")
-        envelope = {"format": FORMAT, "version": VERSION, "dataset": dataset_name, "split": split,
-                    "method": predictions.meta.method}
+            raise FormatError(
+                "the Parquet container names its dataset and split: pass --dataset (and --split)"
+            )
+        envelope = {
+            "format": FORMAT,
+            "version": VERSION,
+            "dataset": dataset_name,
+            "split": split,
+            "method": predictions.meta.method,
+        }
         metadata = {METADATA_KEY: json.dumps(envelope).encode()}
         boxes = pa.table(
             {

@@ -13,7 +13,6 @@ reading needs the dataset. Only the first box of a frame is scored; ``qtype``
 
 from __future__ import annotations
 
-import re
 from itertools import chain
 
 import msgspec
@@ -54,7 +53,9 @@ _DECODER = msgspec.json.Decoder(_File)
 
 def _require_dataset(dataset: Dataset | None) -> Dataset:
     if dataset is None:
-        raise OptionError("the stcat format numbers sentences its own way: pass --dataset (and --annotations)")
+        raise OptionError(
+            "the stcat format numbers sentences its own way: pass --dataset (and --annotations)"
+        )
     return dataset
 
 
@@ -64,7 +65,9 @@ class StcatFormat(JsonPredictionFormat):
     needs_dataset = True
 
     def sniff(self, data: bytes) -> bool:
-        return sniff_after(data, b'"predictions"', rb'"predictions"\s*:\s*\{\s*"\d+"\s*:\s*\{\s*(\}|"\d+"\s*:\s*\[)')
+        return sniff_after(
+            data, b'"predictions"', rb'"predictions"\s*:\s*\{\s*"\d+"\s*:\s*\{\s*(\}|"\d+"\s*:\s*\[)'
+        )
 
     def read_fast(self, data, path, sha256, dataset) -> Predictions | None:
         dataset = _require_dataset(dataset)
@@ -77,7 +80,9 @@ class StcatFormat(JsonPredictionFormat):
             return None
         items = list(parsed.predictions.values())
         n_frames = np.fromiter((len(item) for item in items), dtype=np.int64, count=len(items))
-        first_boxes = [boxes[0] if boxes else None for boxes in chain.from_iterable(i.values() for i in items)]
+        first_boxes = [
+            boxes[0] if boxes else None for boxes in chain.from_iterable(i.values() for i in items)
+        ]
         n_boxes = sum(len(b) for b in chain.from_iterable(i.values() for i in items))
         decoded = 3 + len(items) + int(n_frames.sum()) + n_boxes + 2 * len(parsed.video_predictions)
         if containers_in(data) != decoded or any(b is None for b in first_boxes):
@@ -89,7 +94,9 @@ class StcatFormat(JsonPredictionFormat):
             return None
         return Predictions.from_arrays(
             sample_ids=dataset.sample_ids_from_stcat(video_items, str(path)),
-            segments=np.array([v.sted for v in parsed.video_predictions.values()], dtype=np.float64).reshape(-1, 2),
+            segments=np.array([v.sted for v in parsed.video_predictions.values()], dtype=np.float64).reshape(
+                -1, 2
+            ),
             box_sample_ids=np.repeat(dataset.sample_ids_from_stcat(box_items, str(path)), n_frames),
             box_frames=frames,
             boxes=np.array(first_boxes, dtype=np.float64).reshape(-1, 4),
@@ -113,15 +120,20 @@ class StcatFormat(JsonPredictionFormat):
                 raise FormatError("missing 'sted'", path=path, sample_id=f"item {key}")
             segments.append(require_numbers(video["sted"], 2, path, f"item {key}", "sted"))
         box_items, frames, boxes = [], [], []
-        for key, per_frame in require_dict(top["predictions"], path, "'predictions'", keys_are="sample id").items():
+        for key, per_frame in require_dict(
+            top["predictions"], path, "'predictions'", keys_are="sample id"
+        ).items():
             item = sample_key(key, path, "item id")
-            per_frame = require_dict(per_frame, path, "a prediction", sample_id=f"item {key}", keys_are="frame")
+            per_frame = require_dict(
+                per_frame, path, "a prediction", sample_id=f"item {key}", keys_are="frame"
+            )
             for frame_key, frame_boxes in per_frame.items():
                 frame = sample_key(frame_key, path, f"item {key}: frame id")
                 field = f"boxes (frame {frame})"
                 if not isinstance(frame_boxes, list) or not frame_boxes:
-                    raise FormatError("expected a non-empty array of boxes", path=path, sample_id=f"item {key}",
-                                      field=field)
+                    raise FormatError(
+                        "expected a non-empty array of boxes", path=path, sample_id=f"item {key}", field=field
+                    )
                 for box in frame_boxes:
                     require_numbers(box, 4, path, f"item {key}", field)
                 box_items.append(item)
@@ -150,7 +162,9 @@ class StcatFormat(JsonPredictionFormat):
         qtype_of = np.asarray(dataset.gt.query_type_names, dtype=object)[np.asarray(dataset.gt.query_type)]
         per_item: dict[str, dict[str, list]] = {}
         for s, f, box in zip(
-            item_of[predictions.box_sample_id].tolist(), predictions.box_frame.tolist(), predictions.box_xyxy.tolist()
+            item_of[predictions.box_sample_id].tolist(),
+            predictions.box_frame.tolist(),
+            predictions.box_xyxy.tolist(),
         ):
             per_item.setdefault(str(s), {})[str(f)] = [box]
         videos = {}
@@ -159,7 +173,10 @@ class StcatFormat(JsonPredictionFormat):
             predictions.segment_start_frame.tolist(),
             predictions.segment_end_frame.tolist(),
         ):
-            videos[str(int(item_of[s]))] = {"sted": [start, end], "qtype": QTYPE_NAMES.get(qtype_of[s], qtype_of[s])}
+            videos[str(int(item_of[s]))] = {
+                "sted": [start, end],
+                "qtype": QTYPE_NAMES.get(qtype_of[s], qtype_of[s]),
+            }
         return msgspec.json.encode({"predictions": per_item, "video_predictions": videos})
 
 

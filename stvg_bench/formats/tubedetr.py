@@ -59,7 +59,9 @@ class TubedetrFormat(JsonPredictionFormat):
     description = "TubeDETR: predictions keyed '<video_id>_<frame>', video_predictions with 'sted'"
 
     def sniff(self, data: bytes) -> bool:
-        return sniff_after(data, b'"predictions"', rb'"predictions"\s*:\s*\{\s*(\}|"\d+_\d+"\s*:\s*\{\s*"boxes")')
+        return sniff_after(
+            data, b'"predictions"', rb'"predictions"\s*:\s*\{\s*(\}|"\d+_\d+"\s*:\s*\{\s*"boxes")'
+        )
 
     def read_fast(self, data, path, sha256, dataset) -> Predictions | None:
         if escapes_outside(data) or not keys_written_once(data, ("predictions", "video_predictions")):
@@ -116,7 +118,9 @@ class TubedetrFormat(JsonPredictionFormat):
             field = f"boxes (frame {frame_id})"
             frame = require_dict(frame, path, "a frame prediction", sample_id=sample, field=field)
             if not isinstance(frame.get("boxes"), list) or not frame["boxes"]:
-                raise FormatError("'boxes' must be a non-empty array of boxes", path=path, sample_id=sample, field=field)
+                raise FormatError(
+                    "'boxes' must be a non-empty array of boxes", path=path, sample_id=sample, field=field
+                )
             for box in frame["boxes"]:
                 require_numbers(box, 4, path, sample, field)
             box_ids.append(sample)
@@ -149,7 +153,9 @@ class TubedetrFormat(JsonPredictionFormat):
         boxes = {
             f"{s}_{f}": {"boxes": [box]}
             for s, f, box in zip(
-                predictions.box_sample_id.tolist(), predictions.box_frame.tolist(), predictions.box_xyxy.tolist()
+                predictions.box_sample_id.tolist(),
+                predictions.box_frame.tolist(),
+                predictions.box_xyxy.tolist(),
             )
         }
         videos = {}
@@ -168,7 +174,9 @@ def _columns(parsed: _File, containers: int):
     frames = list(parsed.predictions.values())
     videos = parsed.video_predictions
     try:
-        boxes = np.fromiter(chain.from_iterable(f.boxes[0] for f in frames), dtype=np.float64, count=4 * len(frames))
+        boxes = np.fromiter(
+            chain.from_iterable(f.boxes[0] for f in frames), dtype=np.float64, count=4 * len(frames)
+        )
     except IndexError:  # an empty box list: the exact path names it
         return None
     # Every frame holds an object, a list and at least one box: 3 containers, or more with extra boxes.

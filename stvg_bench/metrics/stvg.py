@@ -176,7 +176,9 @@ def _row_ious(table: ScoringTable, predictions: Predictions, found, pred_start, 
     return iou
 
 
-def _interpolate(predictions: Predictions, sample: np.ndarray, frame: np.ndarray, j: np.ndarray) -> np.ndarray:
+def _interpolate(
+    predictions: Predictions, sample: np.ndarray, frame: np.ndarray, j: np.ndarray
+) -> np.ndarray:
     """Linear interpolation between the nearest predicted frames of the same sample.
 
     ``j`` is the insertion point of (sample, frame) in the sorted boxes; beyond

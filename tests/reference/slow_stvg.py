@@ -111,7 +111,7 @@ def vidstg_samples_tubedetr(layout):
 def hcstvg_samples_official(annotations, v2=False):
     """HC-STVG samples in file order; ``bbox[k]`` is xywh of 0-based frame ``st_frame - 1 + k``."""
     samples = []
-    for name, a in annotations.items():
+    for a in annotations.values():
         boxes = [[x, y, x + w, y + h] for x, y, w, h in a["bbox"]]
         first = a["st_frame"] - 1
 
