@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..evaluate import check_against_dataset
 from ..formats import REGISTRY, get_format, load_predictions, write_predictions
 from .options import add_dataset_options, dataset_from
 
@@ -30,8 +31,6 @@ def run_convert(args) -> int:
     dataset = dataset_from(args) if args.dataset else None
     predictions = load_predictions(args.source, dataset, args.from_format)
     if dataset is not None:
-        from ..evaluate import check_against_dataset
-
         check_against_dataset(dataset, predictions)
     write_predictions(predictions, args.out, target.name, dataset)
     print(f"{args.out}: {predictions.n_samples} samples, {predictions.n_boxes} boxes ({target.name})")

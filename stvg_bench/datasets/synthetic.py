@@ -15,11 +15,13 @@ of ``seed``: the same seed gives byte-identical files.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import msgspec
 import numpy as np
 
+from ..errors import OptionError
 from ..groundtruth import GroundTruth
 from ..predictions import Predictions
 from ..protocols import TUBEDETR
@@ -361,12 +363,8 @@ class SyntheticAdapter(DatasetAdapter):
     ) -> Dataset:
         self.check_split(split)
         if annotations is not None or vidor_dir is not None:
-            from ..errors import OptionError
-
             raise OptionError("the synthetic dataset is generated: it takes no --annotations or --vidor-dir")
         entries, videos = self.generate()
-        import hashlib
-
         digest = hashlib.sha256(msgspec.json.encode([entries, videos])).hexdigest()
         gt = groundtruth_from(entries, videos, self.name, split)
         return Dataset(adapter=self, gt=gt, inputs={"annotations_sha256": digest})
