@@ -6,6 +6,8 @@ The public API is imported lazily so that ``stvg-bench`` starts fast:
 * :func:`load_predictions` - a prediction file in any supported format;
 * :class:`Predictions` ``.from_arrays`` - predictions built in memory;
 * :class:`Evaluator` / :func:`score` - scores with bootstrap intervals;
+* :func:`load_action_predictions` / :class:`ActionEvaluator` - the same for
+  GroundingYouTube and YouCook2-Interactions;
 * :data:`PROTOCOLS` - the named, versioned protocols.
 """
 
@@ -17,6 +19,9 @@ _LAZY = {
     "write_predictions": ("stvg_bench.formats", "write_predictions"),
     "Predictions": ("stvg_bench.predictions", "Predictions"),
     "Evaluator": ("stvg_bench.evaluate", "Evaluator"),
+    "ActionEvaluator": ("stvg_bench.evaluate_actions", "ActionEvaluator"),
+    "load_action_predictions": ("stvg_bench.formats.actions", "load_action_predictions"),
+    "write_action_predictions": ("stvg_bench.formats.actions", "write_action_predictions"),
     "score": ("stvg_bench.evaluate", "score"),
     "ScoreResult": ("stvg_bench.results", "ScoreResult"),
     "PROTOCOLS": ("stvg_bench.protocols", "PROTOCOLS"),

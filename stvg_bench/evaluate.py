@@ -23,8 +23,8 @@ from .errors import AnnotationError, DatasetMismatchError, InvalidValueError, Op
 from .metrics.stvg import MISSING_POLICIES, metric_columns, metric_names, score_samples
 from .predictions import Predictions
 from .protocols import Protocol, get_protocol
-from .results import ComparisonResult, ScoreResult
-from .statistics import N_RESAMPLES, SEED, bootstrap_ci, paired_bootstrap
+from .results import ComparisonResult, ScoreResult, compare, summarise
+from .statistics import N_RESAMPLES, SEED, mean_statistic
 
 DEFAULT_THRESHOLDS = (0.3, 0.5)
 
@@ -121,54 +121,49 @@ class Evaluator:
         samples = score_samples(self.table, predictions, self.missing)
         columns = metric_columns(samples, self.thresholds)
         names = metric_names(self.thresholds)
-        metrics, ci95 = {}, {} if ci else None
-        for group, mask in self._groups.items():
-            values = columns[mask]
-            means = values.mean(axis=0)
-            metrics[group] = {name: float(v) for name, v in zip(names, means)}
-            if ci:
-                interval = bootstrap_ci(values, n_resamples, seed)
-                ci95[group] = {name: (float(lo), float(hi)) for name, (lo, hi) in zip(names, interval)}
+        resampling = {
+            group: (int(mask.sum()), mean_statistic(columns[mask])) for group, mask in self._groups.items()
+        }
+        metrics, ci95 = summarise(resampling, names, ci, n_resamples, seed)
         inputs = dict(self.dataset.inputs)
         if predictions.meta.sha256 is not None:
             inputs = {"predictions_sha256": predictions.meta.sha256, **inputs}
+        gt = self.dataset.gt
         return ScoreResult(
             dataset=self.dataset.name,
             split=self.dataset.split,
+            task="spatio-temporal",
             protocol=self.protocol,
             thresholds=self.thresholds,
             n_samples=self.table.n_samples,
             group_sizes={g: int(m.sum()) for g, m in self._groups.items()},
+            metric_names=names,
             metrics=metrics,
             ci95=ci95,
             warnings=samples.warnings,
             inputs=inputs,
+            per_sample={
+                "sample_id": samples.sample_id,
+                "video_id": np.asarray(gt.video_id)[samples.sample_id],
+                "query_type": np.asarray(gt.query_type_names, dtype=object)[samples.query_type],
+                "gt_start": samples.gt_start,
+                "gt_end": samples.gt_end,
+                "pred_start": samples.pred_start,
+                "pred_end": samples.pred_end,
+                "missing": samples.missing,
+                "tIoU": samples.t_iou,
+                "vIoU": samples.v_iou,
+                "gt_vIoU": samples.gt_v_iou,
+            },
+            resampling=resampling,
             samples=samples,
-            query_type_names=self.dataset.gt.query_type_names,
-            video_id=np.asarray(self.dataset.gt.video_id)[samples.sample_id],
         )
 
     def compare(
         self, a: Predictions, b: Predictions, n_resamples: int = N_RESAMPLES, seed: int = SEED
     ) -> ComparisonResult:
         """Paired bootstrap of ``A - B`` for every metric and group (same resampled indices)."""
-        result_a = self.score(a, ci=False)
-        result_b = self.score(b, ci=False)
-        columns_a = metric_columns(result_a.samples, self.thresholds)
-        columns_b = metric_columns(result_b.samples, self.thresholds)
-        names = metric_names(self.thresholds)
-        differences = {}
-        for group, mask in self._groups.items():
-            paired = paired_bootstrap(columns_a[mask], columns_b[mask], n_resamples, seed)
-            differences[group] = dict(zip(names, paired))
-        return ComparisonResult(
-            dataset=self.dataset.name,
-            split=self.dataset.split,
-            protocol=self.protocol,
-            a=result_a,
-            b=result_b,
-            differences=differences,
-        )
+        return compare(self.score(a, ci=False), self.score(b, ci=False), n_resamples, seed)
 
 
 def score(

@@ -44,7 +44,7 @@ def score_table(result: ScoreResult, title: str | None = None) -> Table:
     for name in next(iter(result.metrics.values())):
         cells = []
         for group in groups:
-            interval = result.ci95[group][name] if result.ci95 is not None else None
+            interval = result.ci95[group].get(name) if result.ci95 is not None else None
             cells.append(_with_ci(result.metrics[group][name], interval))
         table.add_row(name, *cells)
     return table
@@ -54,7 +54,7 @@ def print_score(result: ScoreResult, console: Console, title: str | None = None)
     """Print the score table and any warnings."""
     console.print(score_table(result, title))
     if result.ci95 is not None:
-        console.print("[dim]95% bootstrap intervals: 1,000 resamples of samples, seed 0, percentile[/dim]")
+        console.print(f"[dim]95% bootstrap intervals: 1,000 resamples of {result.unit}, seed 0, percentile[/dim]")
     for name, count in result.warnings.items():
         console.print(f"[yellow]warning:[/yellow] {name}: {count}")
 

@@ -6,7 +6,7 @@ and write them. Every value in ``metrics`` and ``ci95`` is a fraction in [0, 1].
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +15,7 @@ from . import __version__, atomic
 from .errors import OptionError
 from .jsonio import dumps_pretty
 from .metrics.stvg import SampleScores
-from .protocols import Protocol
-from .statistics import PairedDifference
+from .statistics import PairedDifference, Statistic, paired_bootstrap_statistics, percentile_interval, resampled
 
 RESULTS_FORMAT = "stvg-bench/results"
 RESULTS_VERSION = 1
@@ -27,24 +26,32 @@ COMPARISON_FORMAT = "stvg-bench/comparison"
 class ScoreResult:
     """Scores of one submission on one split under one protocol.
 
-    ``metrics[group][name]`` with groups ``all`` and each query type;
-    ``ci95[group][name] = (lo, hi)`` (None when CIs were not computed);
-    ``samples`` holds the per-sample scores; ``group_sizes`` the samples per group.
+    ``metrics[group][name]`` with group ``all`` and, where the dataset has
+    them, one per query type; ``ci95[group][name] = (lo, hi)`` (None when CIs
+    were not computed); ``per_sample`` holds the columns of the per-sample
+    table (per video for the action datasets); ``resampling[group]`` is the
+    number of resampling units and the statistic of resampling weights that
+    recomputes every metric of the group (used for paired comparisons);
+    ``samples`` keeps the VidSTG / HC-STVG per-sample scores; ``unit`` names
+    what is resampled (samples, or videos for the action datasets).
     """
 
     dataset: str
     split: str
-    protocol: Protocol
+    task: str
+    protocol: object
     thresholds: tuple[float, ...]
     n_samples: int
     group_sizes: dict[str, int]
+    metric_names: tuple[str, ...]
     metrics: dict[str, dict[str, float]]
     ci95: dict[str, dict[str, tuple[float, float]]] | None
     warnings: dict[str, int]
     inputs: dict[str, str]
-    samples: SampleScores
-    query_type_names: tuple[str, ...]
-    video_id: np.ndarray
+    per_sample: dict[str, np.ndarray] = field(repr=False)
+    resampling: dict[str, tuple[int, Statistic]] = field(repr=False)
+    samples: SampleScores | None = field(default=None, repr=False)
+    unit: str = "samples"
 
     def to_dict(self) -> dict:
         """The ``stvg-bench/results`` version 1 layout."""
@@ -54,6 +61,7 @@ class ScoreResult:
             "stvg_bench_version": __version__,
             "dataset": self.dataset,
             "split": self.split,
+            "task": self.task,
             "protocol": self.protocol.to_dict(),
             "thresholds": list(self.thresholds),
             "inputs": dict(self.inputs),
@@ -67,25 +75,43 @@ class ScoreResult:
         return out
 
     def per_sample_table(self):
-        """Per-sample scores as a pandas DataFrame (one row per scored sample)."""
+        """The per-sample scores as a pandas DataFrame."""
         import pandas as pd
 
-        s = self.samples
-        return pd.DataFrame(
-            {
-                "sample_id": s.sample_id,
-                "video_id": self.video_id,
-                "query_type": np.asarray(self.query_type_names, dtype=object)[s.query_type],
-                "gt_start": s.gt_start,
-                "gt_end": s.gt_end,
-                "pred_start": s.pred_start,
-                "pred_end": s.pred_end,
-                "missing": s.missing,
-                "tIoU": s.t_iou,
-                "vIoU": s.v_iou,
-                "gt_vIoU": s.gt_v_iou,
-            }
-        )
+        return pd.DataFrame(self.per_sample)
+
+
+def summarise(
+    statistics: dict[str, tuple[int, Statistic]], names: tuple[str, ...], ci: bool, n_resamples: int, seed: int
+) -> tuple[dict, dict | None]:
+    """Metrics (statistic at unit weights) and, with ``ci``, their 95% bootstrap intervals, per group."""
+    metrics, ci95 = {}, ({} if ci else None)
+    for group, (n_units, statistic) in statistics.items():
+        values = statistic(np.ones((1, n_units)))[0]
+        metrics[group] = {name: float(v) for name, v in zip(names, values) if not np.isnan(v)}
+        if ci:
+            interval = percentile_interval(resampled(statistic, n_units, n_resamples, seed))
+            ci95[group] = {name: (float(lo), float(hi)) for name, (lo, hi) in zip(names, interval)
+                           if name in metrics[group] and not np.isnan(lo)}
+    return metrics, ci95
+
+
+def compare(a: ScoreResult, b: ScoreResult, n_resamples: int, seed: int) -> ComparisonResult:
+    """Paired bootstrap of ``A - B`` for every metric and group (same resampled units)."""
+    if (a.dataset, a.split, a.task, a.protocol.to_dict()) != (b.dataset, b.split, b.task, b.protocol.to_dict()):
+        raise OptionError("compare needs two results of the same dataset, split, task and protocol")
+    differences = {}
+    for group, (n_units, statistic_a) in a.resampling.items():
+        n_b, statistic_b = b.resampling[group]
+        if n_b != n_units:
+            raise OptionError(f"group {group}: A scores {n_units} units and B {n_b}; compare needs the same")
+        paired = paired_bootstrap_statistics(statistic_a, statistic_b, n_units, n_resamples, seed)
+        differences[group] = {
+            name: d
+            for name, d in zip(a.metric_names, paired)
+            if name in a.metrics[group] and name in b.metrics[group] and not np.isnan(d.ci95[0])
+        }
+    return ComparisonResult(dataset=a.dataset, split=a.split, protocol=a.protocol, a=a, b=b, differences=differences)
 
 
 @dataclass(frozen=True)
@@ -94,7 +120,7 @@ class ComparisonResult:
 
     dataset: str
     split: str
-    protocol: Protocol
+    protocol: object
     a: ScoreResult
     b: ScoreResult
     differences: dict[str, dict[str, PairedDifference]]
@@ -106,6 +132,7 @@ class ComparisonResult:
             "stvg_bench_version": __version__,
             "dataset": self.dataset,
             "split": self.split,
+            "task": self.a.task,
             "protocol": self.protocol.to_dict(),
             "inputs": {"a": self.a.inputs, "b": self.b.inputs},
             "metrics": {"a": self.a.metrics, "b": self.b.metrics},

@@ -1,16 +1,25 @@
 """Bootstrap confidence intervals (METRICS.md §6).
 
-Procedure, exactly: for a group of ``n`` samples (or videos), ``rng =
-numpy.random.default_rng(seed)`` draws ``idx = rng.integers(0, n, size=(1000,
-n))`` (in chunks of rows, same stream); each row is one resample; the metric is
-the mean of the per-sample values over the row's indices; the interval is the
-2.5th and 97.5th percentile (numpy's default linear interpolation) of the
-1,000 resampled metrics. Seed 0. A paired comparison uses the same indices
-for both submissions and reports the interval of the difference.
+Procedure, exactly: for a group of ``n`` units (samples; videos for the
+action datasets), ``rng = numpy.random.default_rng(seed)`` draws ``idx =
+rng.integers(0, n, size=(1000, n))`` (in chunks of 100 rows, one stream); each
+row is one resample. A metric is recomputed on each resample from the
+resampled units; for a mean over units that is the mean of the values at the
+row's indices. The interval is the 2.5th and 97.5th percentile (numpy's
+default linear interpolation) of the 1,000 resampled values. Seed 0. A paired
+comparison uses the same indices for both submissions and reports the
+interval of the difference.
+
+Metrics are given as *statistics of resampling weights*: a function mapping
+a ``(rows, n)`` matrix of how often each unit is drawn in each resample to
+the ``(rows, k)`` metric values. A mean is ``counts @ values / n``; a pooled
+ratio is ``(counts @ hits) / (counts @ totals)``; class means and average
+precision have their own (see the metric modules).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,28 +28,58 @@ N_RESAMPLES = 1000
 SEED = 0
 CHUNK_ROWS = 100
 
+Statistic = Callable[[np.ndarray], np.ndarray]
+
+
+def resample_counts(n: int, n_resamples: int = N_RESAMPLES, seed: int = SEED):
+    """Yield ``(rows, n)`` float matrices: how often each unit is drawn in each resample."""
+    rng = np.random.default_rng(seed)
+    for first in range(0, n_resamples, CHUNK_ROWS):
+        rows = min(CHUNK_ROWS, n_resamples - first)
+        idx = rng.integers(0, n, size=(rows, n))
+        counts = np.bincount((idx + n * np.arange(rows)[:, None]).ravel(), minlength=rows * n)
+        yield counts.reshape(rows, n).astype(np.float64)
+
+
+def mean_statistic(values: np.ndarray) -> Statistic:
+    """Column means of ``values`` (``(n, k)``) under resampling."""
+    values = np.asarray(values, dtype=np.float64)
+    return lambda counts: counts @ values / values.shape[0]
+
+
+def ratio_statistic(numerators: np.ndarray, denominators: np.ndarray) -> Statistic:
+    """Pooled ratios ``sum(numerator) / sum(denominator)`` per column under resampling (NaN for 0/0)."""
+    numerators = np.asarray(numerators, dtype=np.float64)
+    denominators = np.asarray(denominators, dtype=np.float64)
+
+    def statistic(counts: np.ndarray) -> np.ndarray:
+        top, bottom = counts @ numerators, counts @ denominators
+        out = np.full(top.shape, np.nan)
+        np.divide(top, bottom, out=out, where=bottom > 0)
+        return out
+
+    return statistic
+
+
+def resampled(statistic: Statistic, n: int, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> np.ndarray:
+    """``(n_resamples, k)`` values of ``statistic`` over bootstrap resamples of ``n`` units."""
+    return np.concatenate([statistic(counts) for counts in resample_counts(n, n_resamples, seed)])
+
+
+def percentile_interval(values: np.ndarray) -> np.ndarray:
+    """``(k, 2)`` 95% percentile interval of each column (resamples where a metric is undefined are
+    skipped; NaN when it is undefined in every resample)."""
+    out = np.full((values.shape[1], 2), np.nan)
+    defined = ~np.isnan(values).all(axis=0)
+    if defined.any():
+        out[defined] = np.nanpercentile(values[:, defined], [2.5, 97.5], axis=0).T
+    return out
+
 
 def resampled_means(values: np.ndarray, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> np.ndarray:
     """``(n_resamples, k)`` means of ``values`` (``(n, k)``) over bootstrap resamples of its rows."""
     values = np.asarray(values, dtype=np.float64)
-    n = len(values)
-    if n == 0:
-        return np.full((n_resamples, values.shape[1]), np.nan)
-    rng = np.random.default_rng(seed)
-    out = np.empty((n_resamples, values.shape[1]))
-    for first in range(0, n_resamples, CHUNK_ROWS):
-        rows = min(CHUNK_ROWS, n_resamples - first)
-        idx = rng.integers(0, n, size=(rows, n))
-        # How often each sample is drawn in each resample; the mean over a resample's indices is
-        # then (counts @ values) / n, one matrix product instead of a gather per metric.
-        counts = np.bincount((idx + n * np.arange(rows)[:, None]).ravel(), minlength=rows * n)
-        out[first : first + rows] = counts.reshape(rows, n).astype(np.float64) @ values / n
-    return out
-
-
-def percentile_interval(resampled: np.ndarray) -> np.ndarray:
-    """``(k, 2)`` 95% percentile interval of each column."""
-    return np.percentile(resampled, [2.5, 97.5], axis=0).T
+    return resampled(mean_statistic(values), len(values), n_resamples, seed)
 
 
 def bootstrap_ci(values: np.ndarray, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> np.ndarray:
@@ -61,18 +100,21 @@ class PairedDifference:
     p_value: float
 
 
-def paired_bootstrap(
-    values_a: np.ndarray, values_b: np.ndarray, n_resamples: int = N_RESAMPLES, seed: int = SEED
+def paired_bootstrap_statistics(
+    statistic_a: Statistic, statistic_b: Statistic, n: int, n_resamples: int = N_RESAMPLES, seed: int = SEED
 ) -> list[PairedDifference]:
-    """Paired bootstrap of ``A - B`` for each column of two ``(n, k)`` arrays over the same samples."""
-    diff = np.asarray(values_a, dtype=np.float64) - np.asarray(values_b, dtype=np.float64)
-    resampled = resampled_means(diff, n_resamples, seed)
-    interval = percentile_interval(resampled)
-    observed = diff.mean(axis=0)
+    """Paired bootstrap of ``A - B``: both statistics see the same resampling weights."""
+    ones = np.ones((1, n))
+    observed = statistic_a(ones)[0] - statistic_b(ones)[0]
+    differences = np.concatenate(
+        [statistic_a(counts) - statistic_b(counts) for counts in resample_counts(n, n_resamples, seed)]
+    )
+    interval = percentile_interval(differences)
     out = []
-    for k in range(diff.shape[1]):
-        below = float((resampled[:, k] <= 0).mean())
-        above = float((resampled[:, k] >= 0).mean())
+    for k in range(differences.shape[1]):
+        column = differences[:, k][~np.isnan(differences[:, k])]
+        below = float((column <= 0).mean()) if len(column) else 1.0
+        above = float((column >= 0).mean()) if len(column) else 1.0
         out.append(
             PairedDifference(
                 difference=float(observed[k]),
@@ -81,3 +123,12 @@ def paired_bootstrap(
             )
         )
     return out
+
+
+def paired_bootstrap(
+    values_a: np.ndarray, values_b: np.ndarray, n_resamples: int = N_RESAMPLES, seed: int = SEED
+) -> list[PairedDifference]:
+    """Paired bootstrap of ``A - B`` for each column of two ``(n, k)`` arrays over the same samples."""
+    return paired_bootstrap_statistics(
+        mean_statistic(values_a), mean_statistic(values_b), len(values_a), n_resamples, seed
+    )

@@ -101,7 +101,7 @@ def test_every_protocol_from_the_cli(run_cli, synthetic, tmp_path, protocol):
 def test_validate(run_cli, prediction_file):
     code, stdout, stderr = run_cli("validate", prediction_file, "--dataset", "synthetic")
     assert code == 0, stderr
-    assert "valid stvg-bench predictions for synthetic test (200 samples" in stdout
+    assert "valid stvg-bench predictions for synthetic test (protocol dense scores 200 samples)" in stdout
 
 
 def test_compare(run_cli, synthetic, prediction_file, tmp_path):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from ..datasets import ActionDataset
+from ..errors import OptionError
 from ..evaluate import check_against_dataset
+from ..formats.actions import load_action_predictions, write_action_predictions
 from ..formats import REGISTRY, get_format, load_predictions, write_predictions
 from .options import add_dataset_options, dataset_from
 
@@ -25,13 +28,26 @@ def add_commands(commands) -> None:
 
 
 def run_convert(args) -> int:
+    dataset = dataset_from(args) if args.dataset else None
+    if args.from_format == "gyt-clicks" or isinstance(dataset, ActionDataset):
+        return _convert_actions(args, dataset)
     target = get_format(args.to_format)
     if args.from_format != "auto":
         get_format(args.from_format)
-    dataset = dataset_from(args) if args.dataset else None
     predictions = load_predictions(args.source, dataset, args.from_format)
     if dataset is not None:
         check_against_dataset(dataset, predictions)
     write_predictions(predictions, args.out, target.name, dataset)
     print(f"{args.out}: {predictions.n_samples} samples, {predictions.n_boxes} boxes ({target.name})")
+    return 0
+
+
+def _convert_actions(args, dataset) -> int:
+    """Action-grounding predictions (or GroundingYouTube clicks) to the canonical action format."""
+    if args.to_format != "stvg-bench":
+        raise OptionError("action-grounding predictions convert to --to stvg-bench only")
+    predictions = load_action_predictions(args.source, dataset, args.from_format)
+    write_action_predictions(predictions, args.out, dataset)
+    rows = len(predictions.spatial_group) if predictions.task == "spatial" else len(predictions.label_video)
+    print(f"{args.out}: {predictions.task} predictions, {len(predictions.videos)} groups, {rows} seconds (stvg-bench)")
     return 0

@@ -22,6 +22,18 @@ def add_commands(commands) -> None:
         "--cache-dir", help="store under this directory (default: $STVG_BENCH_CACHE or ~/.cache/stvg-bench)"
     )
     fetch.set_defaults(handler=run_fetch)
+    check = sub.add_parser("check", help="data-quality summary of an annotation release (defects are counted, "
+                           "never fixed silently)")
+    check.add_argument("name")
+    check.add_argument("--annotations", help="annotation file or directory")
+    check.add_argument("--split", help="split (default: the evaluation split)")
+    check.add_argument("--vidor-dir")
+    check.add_argument("--segments", choices=("ground_seg", "seg"))
+    check.add_argument("--box-policy")
+    check.add_argument("--durations")
+    check.add_argument("--no-cache", action="store_true")
+    check.add_argument("--out", help="also write the summary as JSON")
+    check.set_defaults(handler=run_check)
 
 
 def run_list(args) -> int:
@@ -51,4 +63,30 @@ def run_fetch(args) -> int:
 
     for path in fetch(args.name, args.mirror, args.cache_dir):
         print(path)
+    return 0
+
+
+def run_check(args) -> int:
+    from rich.table import Table
+
+    from .. import atomic
+    from ..jsonio import dumps_pretty
+    from ..report import console
+    from .options import dataset_from
+
+    args.dataset = args.name
+    dataset = dataset_from(args)
+    defects = dict(dataset.gt.defects)
+    policy = getattr(dataset.gt, "policy", None)
+    table = Table(title=f"{dataset.name} {dataset.split}: data quality" + (f" (box policy {policy})" if policy else ""),
+                  title_justify="left")
+    table.add_column("check")
+    table.add_column("count", justify="right")
+    for name, count in defects.items():
+        table.add_row(name.replace("_", " "), str(count))
+    console().print(table)
+    if args.out:
+        atomic.write_bytes(args.out, dumps_pretty({"dataset": dataset.name, "split": dataset.split,
+                                                  "box_policy": policy, "inputs": dataset.inputs,
+                                                  "checks": defects}))
     return 0

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..evaluate import Evaluator
-from ..formats import load_predictions
 from ..results import check_per_sample_path, write_json, write_per_sample
-from .options import add_dataset_options, add_scoring_options, dataset_from
+from .options import add_dataset_options, add_scoring_options, dataset_from, evaluator_from, predictions_from
 
 
 def add_commands(commands) -> None:
@@ -50,18 +48,14 @@ def add_commands(commands) -> None:
     compare.set_defaults(handler=run_compare)
 
 
-def _evaluator(args, dataset) -> Evaluator:
-    return Evaluator(dataset, args.protocol, args.thresholds, args.missing, args.interpolate)
-
-
 def run_score(args) -> int:
     from ..report import console, print_score
 
     if args.per_sample:
         check_per_sample_path(args.per_sample)
     dataset = dataset_from(args)
-    evaluator = _evaluator(args, dataset)
-    predictions = load_predictions(args.predictions, dataset, args.format)
+    evaluator = evaluator_from(args, dataset)
+    predictions = predictions_from(args.predictions, dataset, args.format)
     result = evaluator.score(predictions, ci=args.ci)
     if args.out:
         write_json(result, args.out)
@@ -73,13 +67,12 @@ def run_score(args) -> int:
 
 def run_validate(args) -> int:
     dataset = dataset_from(args)
-    evaluator = _evaluator(args, dataset)
-    predictions = load_predictions(args.predictions, dataset, args.format)
+    evaluator = evaluator_from(args, dataset)
+    predictions = predictions_from(args.predictions, dataset, args.format)
     result = evaluator.score(predictions, ci=False)
     print(
         f"{args.predictions}: valid {predictions.meta.format} predictions for {dataset.name} {dataset.split} "
-        f"({predictions.n_samples} samples, {predictions.n_boxes} boxes; protocol {evaluator.protocol.name} "
-        f"scores {result.n_samples} samples)"
+        f"(protocol {evaluator.protocol.name} scores {result.n_samples} samples)"
     )
     for name, count in result.warnings.items():
         print(f"warning: {name}: {count}")
@@ -90,9 +83,9 @@ def run_compare(args) -> int:
     from ..report import console, print_comparison
 
     dataset = dataset_from(args)
-    evaluator = _evaluator(args, dataset)
-    a = load_predictions(args.a, dataset, args.format)
-    b = load_predictions(args.b, dataset, args.format)
+    evaluator = evaluator_from(args, dataset)
+    a = predictions_from(args.a, dataset, args.format)
+    b = predictions_from(args.b, dataset, args.format)
     comparison = evaluator.compare(a, b)
     if args.out:
         write_json(comparison, args.out)

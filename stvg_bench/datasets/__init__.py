@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import OptionError
-from .base import Dataset, DatasetAdapter, DatasetInfo
+from .base import ActionDataset, Dataset, DatasetAdapter, DatasetInfo
 
 REGISTRY: dict[str, DatasetAdapter] = {}
 
@@ -32,20 +32,26 @@ def load_dataset(
     *,
     use_cache: bool = True,
     progress: bool = False,
-) -> Dataset:
-    """Load a split of a registered dataset (parsed once, then served from the cache)."""
-    return get_adapter(name).load(split, annotations, vidor_dir, use_cache=use_cache, progress=progress)
+    **options,
+) -> Dataset | ActionDataset:
+    """Load a split of a registered dataset (parsed once, then served from the cache).
+
+    ``options`` are adapter-specific (GroundingYouTube: ``segments``, ``box_policy``, ``durations``).
+    """
+    return get_adapter(name).load(split, annotations, vidor_dir, use_cache=use_cache, progress=progress, **options)
 
 
 def _register_builtin() -> None:
-    from . import hcstvg, synthetic, vidstg
+    from . import groundingyoutube, hcstvg, synthetic, vidstg, youcook2
 
     register(vidstg.ADAPTER)
     for adapter in hcstvg.ADAPTERS:
         register(adapter)
+    register(groundingyoutube.ADAPTER)
+    register(youcook2.ADAPTER)
     register(synthetic.ADAPTER)
 
 
 _register_builtin()
 
-__all__ = ["Dataset", "DatasetAdapter", "DatasetInfo", "REGISTRY", "get_adapter", "load_dataset", "register"]
+__all__ = ["ActionDataset", "Dataset", "DatasetAdapter", "DatasetInfo", "REGISTRY", "get_adapter", "load_dataset", "register"]

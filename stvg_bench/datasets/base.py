@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..actions import ActionGroundTruth
 from ..errors import OptionError, SampleIdError
 from ..groundtruth import GroundTruth
 from ..protocols import Protocol, get_protocol
@@ -29,7 +30,7 @@ class DatasetInfo:
 
 
 class DatasetAdapter(ABC):
-    """Knows a dataset's files, splits, query types and how each protocol reads them.
+    """Knows a dataset's files, splits and query types, and loads a split.
 
     ``version`` is part of the parsed-annotation cache key: bump it whenever
     parsing changes what ends up in the arrays.
@@ -57,8 +58,21 @@ class DatasetAdapter(ABC):
         *,
         use_cache: bool = True,
         progress: bool = False,
-    ) -> Dataset:
-        """Parse (or read from the cache) the ground truth of ``split``."""
+        **options,
+    ):
+        """Parse (or read from the cache) the ground truth of ``split``.
+
+        ``options`` are adapter-specific (GroundingYouTube: ``segments``,
+        ``box_policy``, ``durations``); an adapter refuses options it does not know.
+        """
+
+    def refuse_options(self, options: dict) -> None:
+        if options:
+            raise OptionError(f"{self.name} takes no option {', '.join(map(repr, options))}")
+
+
+class TubeAdapter(DatasetAdapter):
+    """An adapter for box tubes over frames (VidSTG, HC-STVG): it resolves protocols into scoring tables."""
 
     @abstractmethod
     def resolve(self, gt: GroundTruth, protocol: Protocol) -> ScoringTable:
@@ -73,7 +87,7 @@ class Dataset:
     a VidOR directory); it is copied into every result.
     """
 
-    adapter: DatasetAdapter
+    adapter: TubeAdapter
     gt: GroundTruth
     inputs: dict[str, str]
     cache_dir: Path | None = None
@@ -124,3 +138,21 @@ class Dataset:
                 sample_id=bad,
             )
         return order[at_clipped].astype(np.int64)
+
+
+@dataclass
+class ActionDataset:
+    """A loaded action-grounding dataset (GroundingYouTube, YouCook2-Interactions)."""
+
+    adapter: DatasetAdapter
+    gt: ActionGroundTruth
+    inputs: dict[str, str]
+    split: str
+
+    @property
+    def name(self) -> str:
+        return self.gt.dataset
+
+    @property
+    def n_samples(self) -> int:
+        return self.gt.n_videos

@@ -29,7 +29,7 @@ from ..groundtruth import GroundTruth
 from ..jsonio import gc_paused, read_bytes, read_head
 from ..protocols import Protocol
 from ..scoring_table import ScoringTable, closed_table, half_open_table
-from .base import Dataset, DatasetAdapter, DatasetInfo
+from .base import Dataset, DatasetInfo, TubeAdapter
 from .cache import cached_groundtruth, file_sha256
 from .sniff import describe_layout, sniff_layout
 
@@ -187,7 +187,7 @@ def resolve_hcstvg(gt: GroundTruth, protocol: Protocol) -> ScoringTable:
     return closed_table(protocol, gt, keep, start, closed_end)
 
 
-class HcstvgAdapter(DatasetAdapter):
+class HcstvgAdapter(TubeAdapter):
     def __init__(self, v2: bool) -> None:
         self.v2 = v2
         self.info = DatasetInfo(
@@ -201,7 +201,8 @@ class HcstvgAdapter(DatasetAdapter):
 
     version = 1
 
-    def load(self, split, annotations=None, vidor_dir=None, *, use_cache=True, progress=False) -> Dataset:
+    def load(self, split, annotations=None, vidor_dir=None, *, use_cache=True, progress=False, **options) -> Dataset:
+        self.refuse_options(options)
         self.check_split(split)
         if annotations is None:
             raise InputFileError(f"{self.name}: pass --annotations with the {split} annotation file")

@@ -26,7 +26,7 @@ from ..groundtruth import GroundTruth
 from ..predictions import Predictions
 from ..protocols import TUBEDETR
 from ..scoring_table import concat_ranges, tubedetr_sampled_frames, window_boxes
-from .base import Dataset, DatasetAdapter, DatasetInfo
+from .base import Dataset, DatasetInfo, TubeAdapter
 from .vidstg import QUERY_TYPES, _Entry, columns_from_official, resolve_vidstg, vidstg_groundtruth
 
 FPS_CHOICES = (29.97002997002997, 29.97002997002997, 25.0, 24.0, 23.976023976023978, 15.0)
@@ -338,7 +338,7 @@ def _boxes_near_truth(gt: GroundTruth, owner, frame, rng, quality) -> np.ndarray
     return np.round(boxes + rng.normal(0, scale, boxes.shape) * size, 2)
 
 
-class SyntheticAdapter(DatasetAdapter):
+class SyntheticAdapter(TubeAdapter):
     """The built-in synthetic VidSTG-layout split (200 sentences, seed 0)."""
 
     info = DatasetInfo(
@@ -359,8 +359,9 @@ class SyntheticAdapter(DatasetAdapter):
         return entries, make_vidor(entries, self.seed)
 
     def load(
-        self, split="test", annotations=None, vidor_dir=None, *, use_cache=True, progress=False
+        self, split="test", annotations=None, vidor_dir=None, *, use_cache=True, progress=False, **options
     ) -> Dataset:
+        self.refuse_options(options)
         self.check_split(split)
         if annotations is not None or vidor_dir is not None:
             raise OptionError("the synthetic dataset is generated: it takes no --annotations or --vidor-dir")

@@ -31,7 +31,7 @@ from ..progress import track
 from ..protocols import Protocol
 from ..scoring_table import ScoringTable, closed_table, half_open_table
 from . import vidor
-from .base import Dataset, DatasetAdapter, DatasetInfo
+from .base import Dataset, DatasetInfo, TubeAdapter
 from .cache import cached_groundtruth, cache_root, directory_signature, file_sha256
 from .sniff import describe_layout, sniff_layout
 
@@ -279,7 +279,7 @@ def resolve_vidstg(gt: GroundTruth, protocol: Protocol) -> ScoringTable:
     return closed_table(protocol, gt, keep, gt_start, closed_end)
 
 
-class VidstgAdapter(DatasetAdapter):
+class VidstgAdapter(TubeAdapter):
     info = DatasetInfo(
         name="vidstg",
         description="VidSTG (CVPR 2020): VidOR videos, declarative and interrogative sentences",
@@ -293,7 +293,8 @@ class VidstgAdapter(DatasetAdapter):
     def default_annotations(self, split: str) -> Path:
         return cache_root() / "vidstg" / f"{split}_annotations.json"
 
-    def load(self, split, annotations=None, vidor_dir=None, *, use_cache=True, progress=False) -> Dataset:
+    def load(self, split, annotations=None, vidor_dir=None, *, use_cache=True, progress=False, **options) -> Dataset:
+        self.refuse_options(options)
         self.check_split(split)
         if annotations is None:
             annotations = self.default_annotations(split)

@@ -1,0 +1,222 @@
+"""Benchmark: every GroundingYouTube metric over all 250 videos, with dense predictions.
+
+Builds, under ``build/bench/gyt`` (from ../shared/data/groundingyoutube):
+
+* spatial predictions: a point on every second of every video;
+* temporal predictions: a step label on every second;
+* spatio-temporal predictions: a label and a point on every second, plus one
+  scored tube per GT instance (jittered GT boxes) and as many distractors;
+
+then measures, each in its own process (median of ``--repeats``; peak RSS
+from ``wait4``): the slow reference (tests/reference/slow_actions.py) computing
+every metric, ``stvg-bench score`` for each task, and in process the video mAP
+alone (target: under 1 s). It checks that both report the same numbers.
+
+    python benchmarks/score_gyt.py [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data" / "groundingyoutube"
+WORK = REPO / "build" / "bench" / "gyt"
+
+SLOW = """
+import json, sys, time
+sys.path.insert(0, sys.argv[2])
+from tests.reference import slow_actions as slow
+work = sys.argv[1]
+start = time.perf_counter()
+inputs = json.load(open(work + "/reference_inputs.json"))
+boxes = {(v, s): (b, c) for v, s, b, c in inputs["boxes"]}
+segments = [tuple(s) for s in inputs["segments"]]
+durations = inputs["durations"]
+spatial = json.load(open(work + "/spatial.json"))["predictions"]
+points = {(v, int(s)): e["point"] for v, per in spatial.items() for s, e in per.items()}
+out = {"pointing_accuracy": slow.pointing([(v, s, b) for (v, s), (b, _) in boxes.items()], points)}
+temporal = json.load(open(work + "/temporal.json"))["predictions"]
+labels = {v: {int(s): step for s, step in per.items()} for v, per in temporal.items()}
+out["IoD_no_bg"], out["Jaccard_no_bg"] = slow.iod_jaccard(segments, durations, labels, False)
+out["IoD_with_bg"], out["Jaccard_with_bg"] = slow.iod_jaccard(segments, durations, labels, True)
+st = json.load(open(work + "/spatio_temporal.json"))["predictions"]
+seconds = {v: {int(s): (e["step"], e.get("point")) for s, e in per["seconds"].items()} for v, per in st.items()}
+out["IoU+Pointing"] = slow.iou_pointing(segments, durations, boxes, seconds)
+instances = [(v, c, {int(s): b for s, b in tube}) for v, c, tube in inputs["instances"]]
+detections = [(v, t["step"], t["score"], {int(s): b for s, b in t["boxes"].items()})
+              for v, per in st.items() for t in per["tubes"]]
+map_start = time.perf_counter()
+maps = [slow.video_map(instances, detections, theta) for theta in (0.1, 0.2, 0.3, 0.4, 0.5)]
+out.update({f"video_mAP@{t:g}": m for t, m in zip((0.1, 0.2, 0.3, 0.4, 0.5), maps)})
+out["video_mAP"] = sum(maps) / 5
+print(json.dumps({"seconds": time.perf_counter() - start, "map_seconds": time.perf_counter() - map_start,
+                  "metrics": out}))
+"""
+
+MAP = """
+import json, sys, time
+import numpy as np
+import stvg_bench as sb
+from stvg_bench.evaluate_actions import gt_instances
+from stvg_bench.metrics import video_map
+dataset = sb.load_dataset("groundingyoutube", "test", sys.argv[1])
+predictions = sb.load_action_predictions(sys.argv[2], dataset)
+evaluator = sb.ActionEvaluator(dataset, "spatio-temporal")
+times = []
+for _ in range(3):
+    start = time.perf_counter()
+    detections = evaluator._detections(predictions)
+    instances, _ = gt_instances(dataset.gt)
+    pairs = video_map.pair_ious(detections, instances)
+    flags = video_map.true_positives(detections, len(instances), pairs)
+    values = video_map.map_statistic(detections, instances, flags, dataset.gt.n_videos, len(dataset.gt.steps))(
+        np.ones((1, dataset.gt.n_videos)))
+    times.append(time.perf_counter() - start)
+print(json.dumps({"map_seconds": min(times), "detections": len(detections), "instances": len(instances),
+                  "video_mAP": float(values[0, -1])}))
+"""
+
+
+def build() -> None:
+    """Write the three prediction files and the slow reference's inputs."""
+    sys.path.insert(0, str(REPO))
+    import numpy as np
+
+    from stvg_bench.datasets import load_dataset
+    from stvg_bench.evaluate_actions import gt_instances
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    dataset = load_dataset("groundingyoutube", "test", DATA)
+    gt = dataset.gt
+    rng = np.random.default_rng(0)
+    boxes = {(int(v), int(s)): b.tolist() for v, s, b, ok in zip(gt.box_video, gt.box_second, gt.box_xyxy,
+                                                                 gt.box_valid) if ok}
+    member = {}
+    for v, c, a, b in zip(gt.segment_video, gt.segment_step, gt.segment_start, gt.segment_end):
+        for s in range(int(a), int(b) + 1):
+            member.setdefault((int(v), s), gt.steps[c])
+    spatial, temporal, spatio_temporal = {}, {}, {}
+    for v, video in enumerate(gt.video_ids.tolist()):
+        width, height = int(gt.frame_width[v]), int(gt.frame_height[v])
+        spatial[video], temporal[video], spatio_temporal[video] = {}, {}, {"seconds": {}, "tubes": []}
+        for s in range(int(gt.duration[v]) + 1):
+            box = boxes.get((v, s))
+            if box is not None and rng.random() < 0.7:
+                point = [(box[0] + box[2]) / 2 + rng.normal(0, 30), (box[1] + box[3]) / 2 + rng.normal(0, 30)]
+            else:
+                point = [rng.uniform(0, width), rng.uniform(0, height)]
+            point = [float(np.clip(point[0], 0, width)), float(np.clip(point[1], 0, height))]
+            spatial[video][str(s)] = {"point": point}
+            step = member.get((v, s), "background") if rng.random() < 0.8 else str(rng.choice(gt.steps))
+            temporal[video][str(s)] = step
+            spatio_temporal[video]["seconds"][str(s)] = {"step": step, "point": point}
+    instances, _ = gt_instances(gt)
+    instance_list = []
+    for k in range(len(instances)):
+        rows = instances.box_tube == k
+        video, step = str(gt.video_ids[instances.video[k]]), gt.steps[instances.step[k]]
+        tube = dict(zip(instances.box_second[rows].tolist(), instances.box_xyxy[rows].tolist()))
+        instance_list.append((video, step, list(tube.items())))
+        jitter = {str(s): [c + rng.normal(0, 20) for c in b] for s, b in tube.items()}
+        distractor_step = str(rng.choice(gt.steps[1:]))
+        shift = int(rng.integers(-20, 20))
+        distractor = {str(min(max(s + shift, 0), int(gt.duration[instances.video[k]]))): [c + 200 for c in b]
+                      for s, b in tube.items()}
+        spatio_temporal[video]["tubes"].append({"step": step, "score": float(rng.random()), "boxes": jitter})
+        spatio_temporal[video]["tubes"].append({"step": distractor_step, "score": float(rng.random()),
+                                                "boxes": distractor})
+
+    def write(name, task, body):
+        (WORK / name).write_text(json.dumps({"format": "stvg-bench/action-grounding", "version": 1,
+                                             "dataset": "groundingyoutube", "split": "test", "task": task,
+                                             "method": {"name": "benchmark"}, "predictions": body}))
+
+    write("spatial.json", "spatial", spatial)
+    write("temporal.json", "temporal", temporal)
+    write("spatio_temporal.json", "spatio-temporal", spatio_temporal)
+    reference = {
+        "boxes": [[str(gt.video_ids[v]), s, b, ""] for (v, s), b in boxes.items()],
+        "segments": [[str(gt.video_ids[v]), gt.steps[c], int(a), int(b)]
+                     for v, c, a, b in zip(gt.segment_video, gt.segment_step, gt.segment_start, gt.segment_end)],
+        "durations": {str(v): int(d) for v, d in zip(gt.video_ids, gt.duration)},
+        "instances": instance_list,
+    }
+    (WORK / "reference_inputs.json").write_text(json.dumps(reference))
+
+
+def run_once(command: list[str]) -> tuple[float, float, str]:
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = process.stdout.read(), process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{stderr}")
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, stdout
+
+
+def measured(command: list[str], repeats: int) -> dict:
+    runs = [run_once(command) for _ in range(repeats)]
+    return {"seconds": statistics.median(r[0] for r in runs), "peak_mb": statistics.median(r[1] for r in runs),
+            "stdout": runs[-1][2]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.build_only:
+        build()
+        return 0
+    python = sys.executable
+    subprocess.run([python, __file__, "--build-only"], check=True)  # keeps this process small (see wait4)
+    cli = str(Path(python).with_name("stvg-bench"))
+    common = ["--dataset", "groundingyoutube", "--annotations", str(DATA), "--no-ci"]
+    tasks = {"spatial": "spatial.json", "temporal": "temporal.json", "spatio-temporal": "spatio_temporal.json"}
+    figures = {"slow": measured([python, "-c", SLOW, str(WORK), str(REPO)], 1)}
+    ours = {}
+    for task, name in tasks.items():
+        out = WORK / f"results-{task}.json"
+        figures[task] = measured([cli, "score", str(WORK / name), *common, "--task", task, "--out", str(out)],
+                                 args.repeats)
+        ours.update(json.loads(out.read_text())["metrics"]["all"])
+    figures["with_ci"] = measured([cli, "score", str(WORK / tasks["spatio-temporal"]), *common[:-1], "--task",
+                                   "spatio-temporal"], args.repeats)
+    figures["map"] = measured([python, "-c", MAP, str(DATA), str(WORK / tasks["spatio-temporal"])], 1)
+    slow = json.loads(figures["slow"]["stdout"])
+    for name, value in slow["metrics"].items():
+        assert abs(ours[name] - value) < 1e-9, (name, ours[name], value)
+    video_map = json.loads(figures["map"]["stdout"])
+    total = sum(figures[t]["seconds"] for t in tasks)
+    print(f"GroundingYouTube: 250 videos; {video_map['instances']} GT instances, {video_map['detections']} scored "
+          f"tubes; median of {args.repeats} runs; {os.cpu_count()} cores\n")
+    print(f"{'measurement':58} {'seconds':>8} {'peak MB':>8}")
+    rows = [
+        ("slow reference, every metric", slow["seconds"], figures["slow"]["peak_mb"]),
+        ("slow reference, video mAP@0.1:0.5 alone", slow["map_seconds"], float("nan")),
+        ("stvg-bench score --task spatial (CLI process)", figures["spatial"]["seconds"], figures["spatial"]["peak_mb"]),
+        ("stvg-bench score --task temporal (CLI process)", figures["temporal"]["seconds"],
+         figures["temporal"]["peak_mb"]),
+        ("stvg-bench score --task spatio-temporal (CLI process)", figures["spatio-temporal"]["seconds"],
+         figures["spatio-temporal"]["peak_mb"]),
+        ("    same, with 95% CIs (the default)", figures["with_ci"]["seconds"], figures["with_ci"]["peak_mb"]),
+        ("stvg-bench video mAP@0.1:0.5 alone, in process (target < 1 s)", video_map["map_seconds"], float("nan")),
+    ]
+    for label, seconds, peak in rows:
+        print(f"{label:58} {seconds:8.3f} {peak:8.0f}")
+    print(f"\nall three tasks through the CLI: {total:.2f} s vs {slow['seconds']:.2f} s for the slow reference "
+          f"({slow['seconds'] / total:.1f}x); video mAP {slow['map_seconds'] / video_map['map_seconds']:.0f}x faster")
+    print("stvg-bench and the slow reference agree on every metric (|diff| < 1e-9).")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,292 @@
+"""GroundingYouTube (CVPR 2024): actions in long untrimmed videos, 1 annotated frame per second.
+
+Reads a directory holding the release files:
+
+* boxes: ``box_anno.json`` (per video a list of ``{second, box, step_name}``) or
+  ``GoundingYouTubeBox.json`` (per video ``{second: {box, step}}``);
+* temporal GT: ``ground_seg.json`` (per video ``{segment: [start, end] inclusive,
+  id, sentence}``); ``seg.json`` is an earlier, different variant, read only
+  with ``segments="seg"``;
+* ``vid2step.json`` (the step pool per video, incomplete) and
+  ``id2wh_new.json`` (frame size per video).
+
+Conventions (METRICS.md §3): step names are normalised; the vocabulary is the
+union of the pools and every step in the ground truth; a video lasts until the
+last second any loaded file mentions (or a durations file says); the GT box
+of a second is the released box of that second. The release's box defects
+are reported and handled by a named *box policy*, never raised as errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+import numpy as np
+
+from ..actions import BACKGROUND, ActionGroundTruth, SpatialQueries, normalise_step, seconds_key
+from ..errors import AnnotationError, InputFileError, OptionError
+from ..jsonio import read_bytes
+from .base import ActionDataset, DatasetAdapter, DatasetInfo
+from .cache import cache_root, file_sha256
+
+BOX_POLICIES = {
+    "drop-inverted": "boxes with x2 < x1 or y2 < y1 are left out of scoring (counted); others kept as released",
+    "drop-defective": "also leave out boxes with x2 clipped at 480 on 640-wide frames or y2 beyond the frame",
+    "clip-to-frame": "clip boxes to the frame, then leave out inverted ones",
+}
+DEFAULT_POLICY = "drop-inverted"
+SEGMENT_FILES = {"ground_seg": "ground_seg.json", "seg": "seg.json"}
+BOX_FILES = ("box_anno.json", "GoundingYouTubeBox.json")
+
+
+class _ListBox(msgspec.Struct):
+    second: int
+    box: tuple[float, float, float, float]
+    step_name: str
+
+
+class _DictBox(msgspec.Struct):
+    box: tuple[float, float, float, float]
+    step: str
+
+
+class _Segment(msgspec.Struct):
+    segment: tuple[int, int]
+    sentence: str
+
+
+def _decode(path: Path, type_):
+    try:
+        return msgspec.json.decode(read_bytes(path), type=type_)
+    except msgspec.ValidationError as exc:
+        raise AnnotationError(f"unexpected layout: {exc}", path=path) from None
+    except msgspec.DecodeError as exc:
+        raise InputFileError(f"not valid JSON: {exc}", path=path) from None
+
+
+def _read_boxes(directory: Path) -> tuple[Path, dict[str, list[tuple[int, tuple, str]]]]:
+    """Boxes per video as ``(second, box, step)`` from whichever released layout is present."""
+    for name in BOX_FILES:
+        path = directory / name
+        if not path.is_file():
+            continue
+        if name == "box_anno.json":
+            parsed = _decode(path, dict[str, list[_ListBox]])
+            return path, {v: [(b.second, b.box, b.step_name) for b in boxes] for v, boxes in parsed.items()}
+        parsed = _decode(path, dict[str, dict[str, _DictBox]])
+        out = {}
+        for video, per_second in parsed.items():
+            try:
+                out[video] = [(int(s), b.box, b.step) for s, b in per_second.items()]
+            except ValueError:
+                raise AnnotationError(f"video {video}: a second key is not an integer", path=path) from None
+        return path, out
+    raise InputFileError(f"no box file ({' or '.join(BOX_FILES)}) in the annotation directory", path=directory)
+
+
+def load_groundtruth(
+    directory: Path, segments: str = "ground_seg", box_policy: str = DEFAULT_POLICY, durations: Path | None = None
+) -> tuple[ActionGroundTruth, dict[str, str]]:
+    """Parse a GroundingYouTube directory; return the ground truth and the sha256 of each input."""
+    if box_policy not in BOX_POLICIES:
+        raise OptionError(f"unknown box policy {box_policy!r}; choose one of {', '.join(BOX_POLICIES)}")
+    if segments not in SEGMENT_FILES:
+        raise OptionError(f"segments must be one of {', '.join(SEGMENT_FILES)}, got {segments!r}")
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputFileError("GroundingYouTube expects the annotation directory", path=directory)
+    box_path, boxes = _read_boxes(directory)
+    segment_path = directory / SEGMENT_FILES[segments]
+    pool_path = directory / "vid2step.json"
+    size_path = directory / "id2wh_new.json"
+    segment_lists = _decode(segment_path, dict[str, list[_Segment]])
+    pools = _decode(pool_path, dict[str, list[str]])
+    sizes = _decode(size_path, dict[str, tuple[int, int]])
+    inputs = {
+        "annotations_sha256": file_sha256(box_path),
+        "segments_sha256": file_sha256(segment_path),
+        "step_pools_sha256": file_sha256(pool_path),
+        "frame_sizes_sha256": file_sha256(size_path),
+    }
+    declared = None
+    if durations is not None:
+        declared = _decode(Path(durations), dict[str, int])
+        inputs["durations_sha256"] = file_sha256(durations)
+
+    video_ids = list(dict.fromkeys([*segment_lists, *boxes]))
+    video_of = {v: i for i, v in enumerate(video_ids)}
+    missing_size = [v for v in video_ids if v not in sizes]
+    if missing_size:
+        raise AnnotationError(f"no frame size for video {missing_size[0]}", path=size_path)
+
+    gt_steps = {normalise_step(s.sentence) for segs in segment_lists.values() for s in segs}
+    gt_steps |= {normalise_step(step) for per in boxes.values() for _, _, step in per}
+    pool_steps = {normalise_step(s) for pool in pools.values() for s in pool}
+    steps = (BACKGROUND, *sorted((gt_steps | pool_steps) - {BACKGROUND}))
+    step_of = {s: i for i, s in enumerate(steps)}
+
+    seg_rows = [
+        (video_of[v], step_of[normalise_step(s.sentence)], s.segment[0], s.segment[1], s.sentence)
+        for v, segs in segment_lists.items()
+        for s in segs
+    ]
+    box_rows = [(video_of[v], second, box, step_of[normalise_step(step)]) for v, per in boxes.items()
+                for second, box, step in per]
+    segment_video = np.array([r[0] for r in seg_rows], dtype=np.int64)
+    segment_step = np.array([r[1] for r in seg_rows], dtype=np.int64)
+    segment_start = np.array([r[2] for r in seg_rows], dtype=np.int64)
+    segment_end = np.array([r[3] for r in seg_rows], dtype=np.int64)
+    box_video = np.array([r[0] for r in box_rows], dtype=np.int64)
+    box_second = np.array([r[1] for r in box_rows], dtype=np.int64)
+    box_xyxy = np.array([r[2] for r in box_rows], dtype=np.float64).reshape(-1, 4)
+    box_step = np.array([r[3] for r in box_rows], dtype=np.int64)
+    width = np.array([sizes[v][0] for v in video_ids], dtype=np.int64)
+    height = np.array([sizes[v][1] for v in video_ids], dtype=np.int64)
+
+    if (segment_end < segment_start).any():
+        raise AnnotationError("a segment ends before it starts", path=segment_path)
+    if len(np.unique(seconds_key(box_video, box_second))) != len(box_video):
+        raise AnnotationError("a video has two boxes on the same second", path=box_path)
+    last = np.zeros(len(video_ids), dtype=np.int64)
+    np.maximum.at(last, segment_video, segment_end)
+    np.maximum.at(last, box_video, box_second)
+    if declared is not None:
+        absent = [v for v in video_ids if v not in declared]
+        if absent:
+            raise AnnotationError(f"no duration for video {absent[0]}", path=durations)
+        given = np.array([declared[v] for v in video_ids], dtype=np.int64)
+        short = np.flatnonzero(given < last)
+        if len(short):
+            raise AnnotationError(
+                f"video {video_ids[short[0]]} lasts {given[short[0]]} s but is annotated at second {last[short[0]]}",
+                path=durations,
+            )
+        last = given
+
+    inverted = (box_xyxy[:, 2] < box_xyxy[:, 0]) | (box_xyxy[:, 3] < box_xyxy[:, 1])
+    x2_clipped = (box_xyxy[:, 2] == 480) & (width[box_video] == 640)
+    y2_beyond = box_xyxy[:, 3] > height[box_video]
+    if box_policy == "clip-to-frame":
+        box_xyxy = np.clip(box_xyxy, 0, np.stack([width, height, width, height], 1)[box_video])
+        inverted = (box_xyxy[:, 2] < box_xyxy[:, 0]) | (box_xyxy[:, 3] < box_xyxy[:, 1])
+    valid = ~inverted
+    if box_policy == "drop-defective":
+        valid &= ~(x2_clipped | y2_beyond)
+
+    defects = {
+        "boxes": len(box_video),
+        "boxes_inverted": int(inverted.sum()),
+        "boxes_x2_clipped_at_480": int(x2_clipped.sum()),
+        "boxes_y2_beyond_frame": int(y2_beyond.sum()),
+        "boxes_left_out_by_policy": int((~valid).sum()),
+    }
+    defects.update(_structure_defects(video_ids, pools, segment_video, segment_step, segment_start, segment_end,
+                                      box_video, box_second, box_step, valid, steps))
+    queries = SpatialQueries(
+        group_names=np.array(video_ids, dtype=str),
+        group=box_video[valid],
+        second=box_second[valid],
+        gt_xyxy=box_xyxy[valid],
+        step=box_step[valid],
+        video=box_video[valid],
+    )
+    gt = ActionGroundTruth(
+        dataset="groundingyoutube",
+        video_ids=np.array(video_ids, dtype=str),
+        frame_width=width,
+        frame_height=height,
+        duration=last,
+        steps=steps,
+        segment_video=segment_video,
+        segment_step=segment_step,
+        segment_start=segment_start,
+        segment_end=segment_end,
+        segment_text=np.array([r[4] for r in seg_rows], dtype=str),
+        box_video=box_video,
+        box_second=box_second,
+        box_xyxy=box_xyxy,
+        box_step=box_step,
+        box_valid=valid,
+        queries=queries,
+        policy=box_policy,
+        defects=defects,
+    )
+    return gt, inputs
+
+
+def _structure_defects(video_ids, pools, segment_video, segment_step, segment_start, segment_end,
+                       box_video, box_second, box_step, valid, steps) -> dict[str, int]:
+    """Counts of the release's structural quirks (data README): overlaps, pool gaps, orphans."""
+    lengths = segment_end - segment_start + 1
+    owner = np.repeat(np.arange(len(lengths)), lengths)
+    second = np.arange(int(lengths.sum())) - (np.cumsum(lengths) - lengths)[owner] + segment_start[owner]
+    per_second = seconds_key(segment_video[owner], second)
+    rows = np.unique(seconds_key(segment_video[owner], second, segment_step[owner]))
+    seconds, steps_per_second = np.unique(rows >> 12, return_counts=True)
+    shared = seconds[steps_per_second > 1]
+    box_keys = seconds_key(box_video, box_second)
+    in_segment = np.isin(box_keys, per_second)
+    in_own_step = np.isin(seconds_key(box_video, box_second, box_step), rows)
+    pool = {(i, normalise_step(s)) for i, v in enumerate(video_ids) for s in pools.get(v, [])}
+    box_off_pool = np.array([(v, steps[s]) not in pool for v, s in zip(box_video.tolist(), box_step.tolist())])
+    seg_off_pool = np.array([(v, steps[s]) not in pool for v, s in zip(segment_video.tolist(), segment_step.tolist())])
+    same_step_overlaps = 0
+    order = np.lexsort((segment_start, segment_step, segment_video))
+    for a, b in zip(order[:-1], order[1:]):
+        if (segment_video[a], segment_step[a]) == (segment_video[b], segment_step[b]) and segment_start[b] <= segment_end[a]:
+            same_step_overlaps += 1
+    covered = np.zeros(len(lengths), dtype=bool)
+    valid_keys = box_keys[valid]
+    covered[np.unique(owner[np.isin(per_second, valid_keys)])] = True
+    return {
+        "boxes_outside_every_segment": int((~in_segment).sum()),
+        "boxes_whose_step_has_no_segment_there": int((in_segment & ~in_own_step).sum()),
+        "boxes_with_step_missing_from_pool": int(box_off_pool.sum()),
+        "videos_with_box_steps_missing_from_pool": len({v for v, off in zip(box_video.tolist(), box_off_pool) if off}),
+        "segments": len(lengths),
+        "segments_with_step_missing_from_pool": int(seg_off_pool.sum()),
+        "segments_without_a_valid_box": int((~covered).sum()),
+        "overlapping_same_step_segments": same_step_overlaps,
+        "seconds_in_segments_of_two_steps": len(shared),
+        "videos_with_seconds_in_two_steps": len(np.unique(shared >> 20)),
+    }
+
+
+class GroundingYouTubeAdapter(DatasetAdapter):
+    """``--annotations DIR`` (default: the fetched release); options ``segments``, ``box_policy``, ``durations``."""
+
+    info = DatasetInfo(
+        name="groundingyoutube",
+        description="GroundingYouTube (CVPR 2024): 250 untrimmed multi-action videos, 1 box per annotated second",
+        splits=("test",),
+        query_types=(),
+        protocols=("spatial", "temporal", "spatio-temporal"),
+        layouts=("box_anno.json or GoundingYouTubeBox.json, ground_seg.json (or seg.json), vid2step, id2wh_new",),
+        tasks=("spatial", "temporal", "spatio-temporal"),
+    )
+
+    def load(self, split="test", annotations=None, vidor_dir=None, *, use_cache=True, progress=False, **options):
+        self.check_split(split)
+        unknown = set(options) - {"segments", "box_policy", "durations"}
+        self.refuse_options({k: options[k] for k in unknown})
+        if vidor_dir is not None:
+            raise OptionError("groundingyoutube takes no --vidor-dir")
+        if annotations is None:
+            annotations = cache_root() / self.name
+            if not annotations.is_dir():
+                raise InputFileError(
+                    "no annotation directory: pass --annotations DIR, or run `stvg-bench datasets fetch "
+                    "groundingyoutube`",
+                    path=annotations,
+                )
+        gt, inputs = load_groundtruth(
+            Path(annotations),
+            segments=options.get("segments") or "ground_seg",
+            box_policy=options.get("box_policy") or DEFAULT_POLICY,
+            durations=options.get("durations"),
+        )
+        return ActionDataset(adapter=self, gt=gt, inputs=inputs, split=split)
+
+
+ADAPTER = GroundingYouTubeAdapter()

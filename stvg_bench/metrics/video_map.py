@@ -1,0 +1,192 @@
+"""Video mAP of scored tubes (METRICS.md §3).
+
+A detection is (video, step, score, boxes per second); a GT instance is a
+segment (video, step, [start, end]) with the usable GT boxes of its seconds
+(instances without any are left out and counted).
+
+* **Voxel tube IoU** = Σ_t |a_t ∩ b_t| / Σ_t |a_t ∪ b_t| over the union of the
+  two tubes' seconds; a second only one tube has contributes that box's area
+  to the union. So IoU = I / (A_a + A_b - I) with ``A`` the summed box areas.
+* **ACT-style tube IoU** (option): temporal IoU of the tubes' extents
+  (inclusive seconds) x the mean per-second box IoU over the seconds in both
+  extents (a second where one tube has no box counts 0).
+* **Matching**, per step class and threshold θ: detections in decreasing
+  score (ties: file order), each matched to the unmatched GT instance of the
+  same video with the highest IoU; a true positive when that IoU ≥ θ.
+* **AP**: all-point interpolated (VOC 2010+): Σ over detections of the recall
+  step times the precision envelope (the maximum precision at any later
+  rank). mAP@θ = mean AP over classes with at least one GT instance; video
+  mAP = mean over θ ∈ {0.1, ..., 0.5}.
+
+For confidence intervals, videos are resampled: a video drawn k times
+contributes its detections and instances k times (matching happens within a
+video, so true-positive flags do not change; AP is recomputed from weighted
+counts, copies of a detection sitting next to each other in score order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..geometry import box_area, box_intersection
+
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5)
+TUBE_IOUS = ("voxel", "act")
+
+
+@dataclass(frozen=True)
+class Tubes:
+    """Tubes as flat arrays: tube ``i`` is (``video[i]``, ``step[i]``, ``score[i]``); box rows
+    (``box_tube``, ``box_second``, ``box_xyxy``) give its boxes."""
+
+    video: np.ndarray
+    step: np.ndarray
+    score: np.ndarray
+    box_tube: np.ndarray
+    box_second: np.ndarray
+    box_xyxy: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.video)
+
+
+def _key(video, step, second) -> np.ndarray:
+    return (np.asarray(video, np.int64) << 36) + (np.asarray(step, np.int64) << 20) + np.asarray(second, np.int64)
+
+
+def pair_ious(detections: Tubes, instances: Tubes, kind: str = "voxel") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(detection, instance, iou)`` for every pair of the same video and step sharing a second."""
+    det_keys = _key(detections.video[detections.box_tube], detections.step[detections.box_tube],
+                    detections.box_second)
+    gt_keys = _key(instances.video[instances.box_tube], instances.step[instances.box_tube], instances.box_second)
+    order = np.argsort(gt_keys, kind="stable")
+    gt_keys_sorted = gt_keys[order]
+    lo = np.searchsorted(gt_keys_sorted, det_keys, side="left")
+    hi = np.searchsorted(gt_keys_sorted, det_keys, side="right")
+    det_row = np.repeat(np.arange(len(det_keys)), hi - lo)
+    first = np.cumsum(hi - lo) - (hi - lo)
+    gt_row = order[np.arange(int((hi - lo).sum())) - first[det_row] + lo[det_row]]
+    det_box = detections.box_xyxy[det_row]
+    gt_box = instances.box_xyxy[gt_row]
+    inter = box_intersection(det_box, gt_box)
+    det_tube = detections.box_tube[det_row]
+    gt_tube = instances.box_tube[gt_row]
+    pair_code = det_tube * len(instances) + gt_tube
+    codes, pair_of_row = np.unique(pair_code, return_inverse=True)
+    det_index, gt_index = codes // len(instances), codes % len(instances)
+    if kind == "voxel":
+        area_det = np.bincount(detections.box_tube, weights=box_area(detections.box_xyxy), minlength=len(detections))
+        area_gt = np.bincount(instances.box_tube, weights=box_area(instances.box_xyxy), minlength=len(instances))
+        intersection = np.bincount(pair_of_row, weights=inter, minlength=len(codes))
+        union = area_det[det_index] + area_gt[gt_index] - intersection
+        iou = np.zeros(len(codes))
+        np.divide(intersection, union, out=iou, where=union > 0)
+        return det_index, gt_index, iou
+    if kind != "act":
+        raise ValueError(f"tube IoU must be one of {TUBE_IOUS}")
+    union_t = box_area(det_box) + box_area(gt_box) - inter
+    frame_iou = np.zeros(len(inter))
+    np.divide(inter, union_t, out=frame_iou, where=union_t > 0)
+    frame_iou_sum = np.bincount(pair_of_row, weights=frame_iou, minlength=len(codes))
+    det_first, det_last = _extents(detections)
+    gt_first, gt_last = _extents(instances)
+    overlap = np.minimum(det_last[det_index], gt_last[gt_index]) - np.maximum(det_first[det_index], gt_first[gt_index]) + 1
+    overlap = np.maximum(overlap, 0)
+    length = (det_last - det_first + 1)[det_index] + (gt_last - gt_first + 1)[gt_index] - overlap
+    t_iou = np.where(length > 0, overlap / np.maximum(length, 1), 0.0)
+    mean_iou = np.where(overlap > 0, frame_iou_sum / np.maximum(overlap, 1), 0.0)
+    return det_index, gt_index, t_iou * mean_iou
+
+
+def _extents(tubes: Tubes) -> tuple[np.ndarray, np.ndarray]:
+    first = np.full(len(tubes), np.iinfo(np.int64).max)
+    last = np.full(len(tubes), -1)
+    np.minimum.at(first, tubes.box_tube, tubes.box_second)
+    np.maximum.at(last, tubes.box_tube, tubes.box_second)
+    return first, last
+
+
+def detection_order(detections: Tubes) -> np.ndarray:
+    """Detections sorted by step class, then decreasing score, ties in file order."""
+    return np.lexsort((np.arange(len(detections)), -detections.score, detections.step))
+
+
+def true_positives(detections: Tubes, n_instances: int, pairs, thresholds=THRESHOLDS) -> np.ndarray:
+    """``(n_thresholds, n_detections)`` true-positive flags, in :func:`detection_order`."""
+    det_index, gt_index, iou = pairs
+    by_iou = np.lexsort((gt_index, -iou, det_index))
+    candidates: dict[int, list[tuple[int, float]]] = {}
+    for d, g, v in zip(det_index[by_iou].tolist(), gt_index[by_iou].tolist(), iou[by_iou].tolist()):
+        candidates.setdefault(d, []).append((g, v))
+    order = detection_order(detections).tolist()
+    flags = np.zeros((len(thresholds), len(order)), dtype=bool)
+    for k, theta in enumerate(thresholds):
+        matched = np.zeros(n_instances, dtype=bool)
+        for rank, d in enumerate(order):
+            for g, value in candidates.get(d, ()):
+                if matched[g]:
+                    continue
+                if value >= theta:
+                    matched[g] = True
+                    flags[k, rank] = True
+                break
+    return flags
+
+
+def weighted_ap(tp: np.ndarray, class_of: np.ndarray, weights: np.ndarray, n_gt: np.ndarray) -> np.ndarray:
+    """All-point interpolated AP per class for each row of weights.
+
+    ``tp`` (D,) flags and ``class_of`` (D,) classes of detections sorted by class
+    then rank; ``weights`` (R, D) multiplicity of each detection; ``n_gt`` (R, C)
+    weighted GT counts. Returns (R, C), NaN where a class has no GT.
+    """
+    n_classes = n_gt.shape[1]
+    rows = weights.shape[0]
+    if len(tp) == 0:
+        return np.where(n_gt > 0, 0.0, np.nan)
+    starts = np.flatnonzero(np.r_[True, class_of[1:] != class_of[:-1]])
+    cum_tp = np.cumsum(weights * tp, axis=1)
+    cum_all = np.cumsum(weights, axis=1)
+    lengths = np.diff(np.r_[starts, len(tp)])
+    before_tp = np.repeat(np.where(starts > 0, cum_tp[:, np.maximum(starts - 1, 0)], 0.0), lengths, axis=1)
+    before_all = np.repeat(np.where(starts > 0, cum_all[:, np.maximum(starts - 1, 0)], 0.0), lengths, axis=1)
+    class_tp = cum_tp - before_tp
+    class_all = cum_all - before_all
+    precision = np.zeros(class_tp.shape)
+    np.divide(class_tp, class_all, out=precision, where=class_all > 0)
+    # Precision envelope: suffix maximum within each class (offsets keep classes apart, precision <= 1).
+    offset = 2.0 * (class_of.max() - class_of + 1)
+    envelope = np.maximum.accumulate((precision + offset)[:, ::-1], axis=1)[:, ::-1] - offset
+    gt_of_detection = n_gt[:, class_of]
+    step = np.zeros(class_tp.shape)
+    np.divide(weights * tp, gt_of_detection, out=step, where=gt_of_detection > 0)
+    ap = np.zeros((rows, n_classes))
+    sums = np.add.reduceat(step * envelope, starts, axis=1)
+    ap[:, class_of[starts]] = sums
+    return np.where(n_gt > 0, ap, np.nan)
+
+
+def map_statistic(detections: Tubes, instances: Tubes, flags: np.ndarray, n_videos: int, n_classes: int):
+    """Statistic of video weights -> (R, len(THRESHOLDS) + 1): mAP@θ and their mean."""
+    order = detection_order(detections)
+    class_of = detections.step[order]
+    det_video = detections.video[order]
+    keep = np.isin(class_of, np.unique(instances.step))  # classes without GT instances do not count
+    class_of, det_video, flags = class_of[keep], det_video[keep], flags[:, keep]
+    gt_per_video_class = np.zeros((n_videos, n_classes))
+    np.add.at(gt_per_video_class, (instances.video, instances.step), 1.0)
+
+    def statistic(counts: np.ndarray) -> np.ndarray:
+        n_gt = counts @ gt_per_video_class
+        weights = counts[:, det_video]
+        classes_with_gt = (n_gt > 0).sum(axis=1)
+        per_threshold = []
+        for k in range(flags.shape[0]):
+            ap_sum = np.nansum(weighted_ap(flags[k], class_of, weights, n_gt), axis=1)
+            per_threshold.append(np.where(classes_with_gt > 0, ap_sum / np.maximum(classes_with_gt, 1), np.nan))
+        values = np.stack(per_threshold, axis=1)
+        return np.concatenate([values, values.mean(axis=1, keepdims=True)], axis=1)
+
+    return statistic
