@@ -105,10 +105,16 @@ def average_precision(detections, instances, threshold=0.5, kind="voxel"):
 def test_voxel_and_act_tube_iou():
     # a = {0: S, 1: S}, b = {1: S shifted by 5, 2: S}. t0: union 100; t1: inter 50, union 150; t2: union 100.
     # voxel = 50 / 350 = 1/7. ACT: extents [0,1] and [1,2] overlap 1 of 3 seconds -> tIoU 1/3; IoU at t1 = 1/3.
+    # With a gap: c = {0: S, 3: S} vs d = {0: S, 1: S, 2: S, 3: S}: tIoU 1; seconds 0-3 all annotated by d,
+    # IoU 1, 0, 0, 1 -> 1/2. A second neither annotates does not count: e = {0: S, 3: S} vs c -> 1.
     a = tubes((0, 1, 1.0, {0: SQUARE, 1: SQUARE}))
     b = tubes((0, 1, 1.0, {1: (5, 0, 15, 10), 2: SQUARE}))
     assert video_map.pair_ious(a, b, "voxel")[2].tolist() == pytest.approx([1 / 7])
     assert video_map.pair_ious(a, b, "act")[2].tolist() == pytest.approx([1 / 9])
+    c = tubes((0, 1, 1.0, {0: SQUARE, 3: SQUARE}))
+    d = tubes((0, 1, 1.0, {s: SQUARE for s in range(4)}))
+    assert video_map.pair_ious(c, d, "act")[2].tolist() == pytest.approx([1 / 2])
+    assert video_map.pair_ious(c, c, "act")[2].tolist() == pytest.approx([1.0])
 
 
 def test_ap_with_tied_scores_follows_file_order():

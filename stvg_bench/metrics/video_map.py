@@ -8,8 +8,9 @@ segment (video, step, [start, end]) with the usable GT boxes of its seconds
   two tubes' seconds; a second only one tube has contributes that box's area
   to the union. So IoU = I / (A_a + A_b - I) with ``A`` the summed box areas.
 * **ACT-style tube IoU** (option): temporal IoU of the tubes' extents
-  (inclusive seconds) x the mean per-second box IoU over the seconds in both
-  extents (a second where one tube has no box counts 0).
+  (inclusive seconds) x the mean per-second box IoU over the seconds of the
+  extents' intersection on which either tube has a box (one tube's box alone
+  counts 0; a second neither annotates does not count).
 * **Matching**, per step class and threshold θ: detections in decreasing
   score (ties: file order), each matched to the unmatched GT instance of the
   same video with the highest IoU; a true positive when that IoU ≥ θ.
@@ -92,12 +93,22 @@ def pair_ious(detections: Tubes, instances: Tubes, kind: str = "voxel") -> tuple
     frame_iou_sum = np.bincount(pair_of_row, weights=frame_iou, minlength=len(codes))
     det_first, det_last = _extents(detections)
     gt_first, gt_last = _extents(instances)
-    overlap = np.minimum(det_last[det_index], gt_last[gt_index]) - np.maximum(det_first[det_index], gt_first[gt_index]) + 1
-    overlap = np.maximum(overlap, 0)
+    lo = np.maximum(det_first[det_index], gt_first[gt_index])
+    hi = np.minimum(det_last[det_index], gt_last[gt_index])
+    overlap = np.maximum(hi - lo + 1, 0)
     length = (det_last - det_first + 1)[det_index] + (gt_last - gt_first + 1)[gt_index] - overlap
     t_iou = np.where(length > 0, overlap / np.maximum(length, 1), 0.0)
-    mean_iou = np.where(overlap > 0, frame_iou_sum / np.maximum(overlap, 1), 0.0)
+    shared = np.bincount(pair_of_row, minlength=len(codes))
+    judged = _boxes_within(detections, det_index, lo, hi) + _boxes_within(instances, gt_index, lo, hi) - shared
+    mean_iou = np.where(judged > 0, frame_iou_sum / np.maximum(judged, 1), 0.0)
     return det_index, gt_index, t_iou * mean_iou
+
+
+def _boxes_within(tubes: Tubes, tube: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """How many boxes each ``tube`` has on seconds ``lo..hi``."""
+    keys = np.sort((tubes.box_tube.astype(np.int64) << 32) + tubes.box_second)
+    base = tube.astype(np.int64) << 32
+    return np.searchsorted(keys, base + hi, side="right") - np.searchsorted(keys, base + lo, side="left")
 
 
 def _extents(tubes: Tubes) -> tuple[np.ndarray, np.ndarray]:

@@ -168,8 +168,8 @@ def act_iou(a, b):
     if overlap == 0:
         return 0.0
     t_iou = overlap / ((a1 - a0 + 1) + (b1 - b0 + 1) - overlap)
-    frames = range(max(a0, b0), min(a1, b1) + 1)
-    mean = sum(box_iou(a[t], b[t]) if t in a and t in b else 0.0 for t in frames) / overlap
+    frames = [t for t in range(max(a0, b0), min(a1, b1) + 1) if t in a or t in b]
+    mean = sum(box_iou(a[t], b[t]) if t in a and t in b else 0.0 for t in frames) / len(frames)
     return t_iou * mean
 
 
