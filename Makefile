@@ -3,28 +3,44 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Label Studio is a server with its own dependencies: it lives in its own virtualenv.
+LS_VENV := .venv-labelstudio
+LS_STAMP := $(LS_VENV)/.installed-stamp
+LABEL_STUDIO_VERSION := 1.23.2
 
 export OMP_NUM_THREADS := 1
 export HF_HUB_OFFLINE := 1
+export STVG_BENCH_LABEL_STUDIO := $(CURDIR)/$(LS_VENV)/bin/label-studio
 
-.PHONY: demo test bench env clean
+.PHONY: demo test bench env labelstudio screenshot clean
 
 env: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,annotation]'
 	touch $(STAMP)
+
+labelstudio: $(LS_STAMP)
+
+$(LS_STAMP):
+	$(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install --quiet label-studio==$(LABEL_STUDIO_VERSION)
+	touch $(LS_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/stvg-bench demo --out build/demo
 
-test: $(STAMP)
+test: $(STAMP) $(LS_STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/score_vidstg.py
+	$(BIN)/python benchmarks/score_gyt.py
+
+screenshot: $(STAMP) $(LS_STAMP)
+	$(BIN)/python -m annotation.screenshot annotation/docs/labeling-interface.png
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) $(LS_VENV) build .pytest_cache

@@ -23,12 +23,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import convert, datasets, demo, scoring
+    from . import annotate, convert, datasets, demo, scoring
 
     parser = _Parser(prog="stvg-bench", description="Reference scorer for spatio-temporal video grounding.")
     parser.add_argument("--version", action="version", version=f"stvg-bench {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (scoring, convert, datasets, demo):
+    for module in (scoring, convert, datasets, demo, annotate):
         module.add_commands(commands)
     return parser
 

@@ -1,0 +1,169 @@
+"""Building an annotation job: frames on disk, Label Studio tasks, and a manifest.
+
+A *build* directory holds ``frames/<video>/<video>_<second>_<step>.jpg``,
+``tasks.json`` (Label Studio tasks) and ``manifest.json`` (what was built,
+with which parameters; every later step reads it). Frames are served by Label
+Studio's local-files storage, so they live under its document root (by
+default the build directory's parent) and tasks name them relative to it.
+
+Tasks hold one frame, or a *work package* of up to N frames of one segment
+shown as pages (``<Image valueList>``); either way the query text (the step)
+is shown with the frames, and every task carries a stable ``key`` so that
+pushing twice never duplicates a task.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from stvg_bench import atomic
+from stvg_bench.actions import normalise_step
+from stvg_bench.errors import InputFileError, OptionError
+from stvg_bench.jsonio import dumps_pretty
+
+from .errors import AnnotationInputError
+from .frames import Frame, Segment, folder_frames, read_segments, video_frames
+
+MANIFEST = "manifest.json"
+TASKS = "tasks.json"
+MANIFEST_FORMAT = "stvg-bench/annotation-build"
+VIDEO_SUFFIXES = (".mp4", ".mkv", ".webm", ".avi", ".mov")
+
+
+@dataclass(frozen=True)
+class Build:
+    """A build read back from its manifest."""
+
+    directory: Path
+    document_root: Path
+    package_size: int
+    segments: dict[str, list[Segment]]
+    frames: list[Frame]
+    tasks: list[dict]
+
+    def frame_url(self, frame: Frame) -> str:
+        return local_files_url(frame.path, self.document_root)
+
+
+def local_files_url(path: Path, document_root: Path) -> str:
+    """The URL Label Studio's local-files storage serves ``path`` at."""
+    return "/data/local-files/?d=" + quote(str(Path(path).resolve().relative_to(document_root.resolve())))
+
+
+def display(step: str) -> str:
+    """The step as annotators read it: underscores as spaces."""
+    return " ".join(step.replace("_", " ").split())
+
+
+def frame_key(video: str, second: int, step: str) -> str:
+    return f"{video}/{second}/{normalise_step(step)}"
+
+
+def make_tasks(frames: list[Frame], document_root: Path, package_size: int) -> list[dict]:
+    """Label Studio tasks: one frame each, or packages of up to ``package_size`` frames of a segment."""
+    if package_size == 1:
+        return [
+            {"data": {"image": local_files_url(f.path, document_root), "query": display(f.step), "video": f.video,
+                      "second": f.second, "step": f.step, "segment_id": f.segment_id,
+                      "key": frame_key(f.video, f.second, f.step)}}
+            for f in frames
+        ]
+    by_segment: dict[tuple[str, int], list[Frame]] = {}
+    for frame in frames:
+        by_segment.setdefault((frame.video, frame.segment_id), []).append(frame)
+    tasks = []
+    for (video, segment_id), members in by_segment.items():
+        for chunk, first in enumerate(range(0, len(members), package_size)):
+            page = members[first : first + package_size]
+            tasks.append({"data": {
+                "frames": [local_files_url(f.path, document_root) for f in page],
+                "query": display(page[0].step), "video": video, "segment_id": segment_id,
+                "items": [{"second": f.second, "step": f.step} for f in page],
+                "key": f"{video}/segment {segment_id}/{chunk}",
+            }})
+    return tasks
+
+
+def _source_of(sources: Path, video: str) -> Path:
+    if sources.is_file():
+        return sources
+    for suffix in VIDEO_SUFFIXES:
+        if (sources / f"{video}{suffix}").is_file():
+            return sources / f"{video}{suffix}"
+    if (sources / video).is_dir():
+        return sources / video
+    raise InputFileError(f"no video file or frame folder for video {video}", path=sources)
+
+
+def build(
+    source: Path,
+    segments_path: Path,
+    out_dir: Path,
+    video_id: str | None = None,
+    margin: int = 0,
+    package_size: int = 1,
+    frames_fps: float = 1.0,
+    document_root: Path | None = None,
+) -> Build:
+    """Extract the frames of every segmented video under ``source`` and write tasks and manifest.
+
+    ``source`` is a video file (then ``video_id`` names it), a frame folder, or a
+    directory of ``<video>.<ext>`` files / ``<video>/`` frame folders.
+    """
+    if package_size < 1 or margin < 0 or frames_fps <= 0:
+        raise OptionError("--package-size must be >= 1, --margin >= 0 and --frames-fps > 0")
+    source, out_dir = Path(source), Path(out_dir)
+    document_root = Path(document_root) if document_root is not None else out_dir.resolve().parent
+    if not out_dir.resolve().is_relative_to(document_root.resolve()):
+        raise OptionError(f"the build directory must be inside the document root {document_root}")
+    segments = read_segments(segments_path)
+    if video_id is not None:
+        segments = {video_id: segments.get(video_id, [])}
+        if not segments[video_id]:
+            raise AnnotationInputError(f"no segment for video {video_id}", path=segments_path)
+    elif source.is_file():
+        raise OptionError("a single video file needs --video-id (its key in the segments file)")
+    frames: list[Frame] = []
+    for video, video_segments in segments.items():
+        origin = source if video_id else _source_of(source, video)
+        if origin.is_dir():
+            frames += folder_frames(origin, video, video_segments, margin, out_dir / "frames", frames_fps)
+        else:
+            frames += video_frames(origin, video, video_segments, margin, out_dir / "frames")
+    tasks = make_tasks(frames, document_root, package_size)
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "version": 1,
+        "document_root": str(document_root.resolve()),
+        "margin": margin,
+        "package_size": package_size,
+        "frames_fps": frames_fps,
+        "segments": {v: [s.__dict__ for s in segs] for v, segs in segments.items()},
+        "frames": [{**f.__dict__, "path": str(f.path.resolve().relative_to(document_root.resolve()))}
+                   for f in frames],
+    }
+    atomic.write_bytes(out_dir / TASKS, dumps_pretty(tasks))
+    atomic.write_bytes(out_dir / MANIFEST, dumps_pretty(manifest))
+    return load(out_dir)
+
+
+def load(directory: Path) -> Build:
+    """Read a build directory's manifest and tasks."""
+    directory = Path(directory)
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text())
+        tasks = json.loads((directory / TASKS).read_text())
+    except FileNotFoundError:
+        raise InputFileError(f"not a build directory (no {MANIFEST} or {TASKS}); run `stvg-bench annotate build`",
+                             path=directory) from None
+    except ValueError as exc:
+        raise InputFileError(f"damaged build ({exc})", path=directory) from None
+    if manifest.get("format") != MANIFEST_FORMAT:
+        raise AnnotationInputError("not an stvg-bench annotation build", path=directory / MANIFEST)
+    root = Path(manifest["document_root"])
+    segments = {v: [Segment(**s) for s in segs] for v, segs in manifest["segments"].items()}
+    frames = [Frame(**{**f, "path": root / f["path"]}) for f in manifest["frames"]]
+    return Build(directory, root, int(manifest["package_size"]), segments, frames, tasks)

@@ -1,0 +1,255 @@
+"""``stvg-bench annotate``: build, server, users, push, pull, parse, derive, qc.
+
+Only the parser lives at module level; each handler imports what it needs,
+so ``stvg-bench`` stays fast and works without the annotation extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+
+def _connection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("server")
+    group.add_argument("--data-dir", help="data directory of a server started with `annotate server start`")
+    group.add_argument("--url", help="another Label Studio (its API token in $LABEL_STUDIO_API_KEY)")
+
+
+def add_commands(commands) -> None:
+    annotate = commands.add_parser("annotate", help="Label Studio centre-point annotation (needs the extra)",
+                                   description="Centre-point annotation with Label Studio, and box derivation.")
+    sub = annotate.add_subparsers(dest="annotate_command", required=True, parser_class=type(annotate))
+
+    build = sub.add_parser("build", help="sample frames inside segments and build Label Studio tasks")
+    build.add_argument("source", help="video file, frame folder, or directory of <video>.<ext> / <video>/")
+    build.add_argument("--segments", required=True, help="segments per video (GroundingYouTube seg.json layout)")
+    build.add_argument("--out", required=True, help="build directory (frames, tasks.json, manifest.json)")
+    build.add_argument("--video-id", help="the video's key in the segments file (for a single video or folder)")
+    build.add_argument("--margin", type=int, default=0, help="seconds sampled before and after each segment")
+    build.add_argument("--package-size", type=int, default=1, help="frames per task (pages); 1: one frame a task")
+    build.add_argument("--frames-fps", type=float, default=1.0, help="frame folder: frames per second of its numbering")
+    build.add_argument("--document-root", help="Label Studio's local-files root (default: the build's parent)")
+    build.set_defaults(handler=run_build)
+
+    server = sub.add_parser("server", help="start, stop or check a local Label Studio on 127.0.0.1")
+    server.add_argument("action", choices=("start", "stop", "status"))
+    server.add_argument("--data-dir", required=True, help="persistent data directory")
+    server.add_argument("--document-root", help="root of the frames it serves (start; default: the data dir)")
+    server.add_argument("--port", type=int, default=8089)
+    server.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite",
+                        help="postgres reads POSTGRE_NAME, _USER, _PASSWORD, _HOST, _PORT")
+    server.add_argument("--label-studio", help="the label-studio executable (default: .venv-labelstudio)")
+    server.set_defaults(handler=run_server)
+
+    users = sub.add_parser("users", help="add annotators (and, for a local server, their passwords)")
+    users.add_argument("action", choices=("add",))
+    users.add_argument("emails", nargs="+")
+    users.add_argument("--password-env", help="environment variable holding the password to set (local server)")
+    _connection_options(users)
+    users.set_defaults(handler=run_users)
+
+    push = sub.add_parser("push", help="create or reuse the project and import the tasks not there yet")
+    push.add_argument("build")
+    push.add_argument("--project", required=True, help="project title (reused if it exists)")
+    _connection_options(push)
+    push.set_defaults(handler=run_push)
+
+    pull = sub.add_parser("pull", help="snapshot every annotation and parse the responses")
+    pull.add_argument("--project", required=True)
+    pull.add_argument("--build", required=True)
+    pull.add_argument("--out", required=True, help="pull directory: snapshots/<time>.json and responses.csv")
+    _connection_options(pull)
+    pull.set_defaults(handler=run_pull)
+
+    parse = sub.add_parser("parse", help="parse a snapshot file offline into responses.csv")
+    parse.add_argument("snapshot")
+    parse.add_argument("--build", required=True)
+    parse.add_argument("--out", required=True, help="responses table (.csv)")
+    parse.set_defaults(handler=run_parse)
+
+    derive = sub.add_parser("derive", help="majority vote, boxes, heatmaps: a GroundingYouTube-layout dataset")
+    derive.add_argument("--build", required=True)
+    derive.add_argument("--responses", required=True, help="a pull directory or a responses .csv")
+    derive.add_argument("--out", required=True, help="dataset directory")
+    derive.add_argument("--threshold", type=int, default=3, help="clicks that make a frame visible (default 3)")
+    derive.add_argument("--preset", choices=("paper", "release"), default="paper",
+                        help="box margins: paper 0.15 x width / height (default), release 100 px")
+    margin = derive.add_mutually_exclusive_group()
+    margin.add_argument("--margin-fraction", type=float, help="margin as a fraction of the frame size")
+    margin.add_argument("--margin-px", type=float, help="margin in pixels on every side")
+    derive.add_argument("--bandwidth", type=float, default=20.0, help="heatmap Gaussian bandwidth, px")
+    derive.add_argument("--heatmap-stride", type=int, default=8, help="heatmap cell size, px")
+    derive.add_argument("--spread-threshold", type=float, default=50_000.0,
+                        help="box area (px²) above which a frame is widespread, else saturated")
+    derive.set_defaults(handler=run_derive)
+
+    qc = sub.add_parser("qc", help="specialist review: sample, push, pull")
+    qc.add_argument("action", choices=("sample", "push", "pull"))
+    qc.add_argument("target", help="sample: the dataset directory; push / pull: the sample file")
+    qc.add_argument("--out", help="sample: the sample file; pull: the report (JSON)")
+    qc.add_argument("--confidence", type=float, default=0.95)
+    qc.add_argument("--margin", type=float, default=0.05, help="margin of error e")
+    qc.add_argument("--seed", type=int, default=0)
+    qc.add_argument("--build", help="push: the build the frames come from")
+    qc.add_argument("--project", help="push / pull: the review project")
+    _connection_options(qc)
+    qc.set_defaults(handler=run_qc)
+
+
+def _workspace(args):
+    from .client import Workspace
+    from .server import connection
+
+    url, token = connection(args.url, Path(args.data_dir) if args.data_dir else None)
+    return Workspace(url, token)
+
+
+def run_build(args) -> int:
+    from .build import build
+
+    result = build(Path(args.source), Path(args.segments), Path(args.out), args.video_id, args.margin,
+                   args.package_size, args.frames_fps, Path(args.document_root) if args.document_root else None)
+    print(f"{args.out}: {len(result.frames)} frames, {len(result.tasks)} tasks (document root {result.document_root})")
+    return 0
+
+
+def run_server(args) -> int:
+    from . import server
+
+    data_dir = Path(args.data_dir)
+    if args.action == "start":
+        root = Path(args.document_root) if args.document_root else data_dir
+        state = server.start(data_dir, root, args.port, args.db, args.label_studio)
+        print(f"Label Studio at {state.url} (pid {state.pid}, {state.db}); admin {state.username}; "
+              f"token in {data_dir / server.STATE_FILE}")
+    elif args.action == "stop":
+        print("stopped" if server.stop(data_dir) else "not running")
+    else:
+        print(json.dumps(server.status(data_dir), indent=2))
+    return 0
+
+
+def run_users(args) -> int:
+    from . import server
+    from stvg_bench.errors import OptionError
+
+    workspace = _workspace(args)
+    password = None
+    if args.password_env:
+        password = os.environ.get(args.password_env)
+        if not password or not args.data_dir:
+            raise OptionError("--password-env needs that variable set and a local server (--data-dir)")
+    for email in args.emails:
+        user_id = workspace.user(email)
+        if password:
+            server.set_password(Path(args.data_dir), email, password)
+        print(f"{email}: user {user_id}")
+    return 0
+
+
+def run_push(args) -> int:
+    from . import build as builds
+    from .client import label_config
+
+    build = builds.load(Path(args.build))
+    workspace = _workspace(args)
+    project = workspace.project(args.project, label_config("single" if build.package_size == 1 else "pages"))
+    workspace.local_storage(project.id, (build.directory / "frames").resolve(), f"{args.project} frames")
+    added = workspace.import_tasks(project.id, build.tasks)
+    print(f"project {args.project!r} ({project.id}): {added} tasks imported, "
+          f"{len(build.tasks) - added} already there")
+    return 0
+
+
+def run_pull(args) -> int:
+    from . import build as builds
+    from . import export
+
+    build = builds.load(Path(args.build))
+    workspace = _workspace(args)
+    project = workspace.find_project(args.project)
+    tasks = workspace.tasks(project.id)
+    snapshot = export.save_snapshot(tasks, Path(args.out))
+    responses = export.parse(tasks, build, workspace.users(), snapshot)
+    export.write_responses(responses, Path(args.out) / export.RESPONSES)
+    annotations = sum(len([a for a in t.get("annotations", []) if not a.get("was_cancelled")]) for t in tasks)
+    print(f"{snapshot}: {len(tasks)} tasks, {annotations} annotations, {len(responses)} responses")
+    return 0
+
+
+def run_parse(args) -> int:
+    from . import build as builds
+    from . import export
+
+    build = builds.load(Path(args.build))
+    responses = export.parse(export.read_snapshot(Path(args.snapshot)), build, {}, Path(args.snapshot))
+    export.write_responses(responses, Path(args.out))
+    print(f"{args.out}: {len(responses)} responses")
+    return 0
+
+
+def run_derive(args) -> int:
+    from . import build as builds
+    from . import derive, export
+
+    margin = derive.PRESETS[args.preset]
+    if args.margin_fraction is not None:
+        margin = derive.MarginRule("custom", fraction=args.margin_fraction)
+    elif args.margin_px is not None:
+        margin = derive.MarginRule("custom", pixels=args.margin_px)
+    parameters = derive.Parameters(args.threshold, margin, args.bandwidth, args.heatmap_stride,
+                                   args.spread_threshold)
+    build = builds.load(Path(args.build))
+    results, counts = derive.derive(build, export.read_responses(Path(args.responses)), parameters)
+    summary = derive.write_dataset(build, results, counts, parameters, Path(args.out))
+    print(f"{args.out}: {summary['boxes']} boxes from {summary['visible_frames']} visible of {summary['frames']} "
+          f"frames; {summary['segments_kept']} of {summary['segments']} segments kept")
+    return 0
+
+
+def run_qc(args) -> int:
+    from stvg_bench import atomic
+    from stvg_bench.errors import InputFileError, OptionError
+    from stvg_bench.jsonio import dumps_pretty
+
+    from . import qc
+
+    if args.action == "sample":
+        frames_file = Path(args.target) / "frames.json"
+        if not frames_file.is_file():
+            raise InputFileError("not a derived dataset (no frames.json)", path=args.target)
+        if not args.out:
+            raise OptionError("qc sample needs --out")
+        frames = json.loads(frames_file.read_text())
+        size = qc.cochran(len(frames), args.confidence, args.margin)
+        atomic.write_bytes(args.out, dumps_pretty({"confidence": args.confidence, "margin": args.margin,
+                                                   "seed": args.seed, "population": len(frames),
+                                                   "frames": qc.draw(frames, size, args.seed)}))
+        print(f"{args.out}: {size} of {len(frames)} frames (Cochran, {args.confidence:.0%} confidence, "
+              f"margin {args.margin})")
+        return 0
+    sample = json.loads(Path(args.target).read_text())["frames"]
+    if not args.project:
+        raise OptionError(f"qc {args.action} needs --project")
+    workspace = _workspace(args)
+    if args.action == "push":
+        from . import build as builds
+        from .client import label_config
+
+        if not args.build:
+            raise OptionError("qc push needs --build")
+        build = builds.load(Path(args.build))
+        project = workspace.project(args.project, label_config("review"))
+        workspace.local_storage(project.id, (build.directory / "frames").resolve(), f"{args.project} frames")
+        added = workspace.import_tasks(project.id, qc.review_tasks(sample, build))
+        print(f"review project {args.project!r}: {added} tasks imported")
+        return 0
+    project = workspace.find_project(args.project)
+    report = qc.outcome(sample, qc.verdicts(workspace.tasks(project.id), args.project))
+    if args.out:
+        atomic.write_bytes(args.out, dumps_pretty(report))
+    print(json.dumps(report, indent=2))
+    return 0

@@ -1,0 +1,99 @@
+"""Quality control: a specialist reviews a random sample of frames.
+
+The sample size follows Cochran's formula with the finite-population
+correction: for confidence level ``c`` (``z`` its two-sided normal quantile),
+proportion ``p`` (0.5: the most conservative) and margin of error ``e``,
+
+    n0 = z² p (1 - p) / e²,        n = ceil(n0 / (1 + (n0 - 1) / N))
+
+for a population of ``N`` frames. The sample is drawn without replacement
+with ``numpy.random.default_rng(seed)`` from the frames sorted by (video,
+second, segment). The specialist answers, blind to the derivation, whether
+the action is visible; a **false positive** is a frame derived visible
+(>= threshold clicks) with no action visible, a **false negative** a frame
+derived not visible where it is.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+import numpy as np
+
+from stvg_bench.errors import OptionError
+
+from .build import Build, local_files_url
+from .errors import AnnotationInputError
+
+VISIBLE, NOT_VISIBLE = "action visible", "no action visible"
+
+
+def cochran(population: int, confidence: float = 0.95, margin: float = 0.05, proportion: float = 0.5) -> int:
+    """Sample size for ``population`` frames (see the module docstring)."""
+    if not (0 < confidence < 1 and 0 < margin < 1 and 0 < proportion < 1) or population < 1:
+        raise OptionError("confidence, margin and proportion must lie in (0, 1), the population be positive")
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    n0 = z * z * proportion * (1 - proportion) / (margin * margin)
+    return min(population, math.ceil(n0 / (1 + (n0 - 1) / population)))
+
+
+def draw(frames: list[dict], size: int, seed: int = 0) -> list[dict]:
+    """``size`` frame records (``frames.json`` of a derived dataset) without replacement, reproducibly."""
+    ordered = sorted(frames, key=lambda f: (f["video"], f["second"], f["segment_id"]))
+    chosen = np.sort(np.random.default_rng(seed).choice(len(ordered), size=size, replace=False))
+    return [ordered[i] for i in chosen]
+
+
+def _key(frame: dict) -> tuple[str, int, int]:
+    return str(frame["video"]), int(frame["second"]), int(frame["segment_id"])
+
+
+def review_tasks(sample: list[dict], build: Build) -> list[dict]:
+    """Label Studio tasks for the specialist (the derivation is not shown)."""
+    frames = {(f.video, f.second, f.segment_id): f for f in build.frames}
+    tasks = []
+    for record in sample:
+        video, second, segment_id = _key(record)
+        frame = frames[(video, second, segment_id)]
+        tasks.append({"data": {"image": local_files_url(frame.path, build.document_root), "query": frame.step,
+                               "video": video, "second": second, "segment_id": segment_id,
+                               "key": f"review/{video}/{second}/{segment_id}"}})
+    return tasks
+
+
+def verdicts(tasks: list[dict], source) -> dict[tuple[str, int, int], str]:
+    """The specialist's verdict per sampled frame (the last non-cancelled annotation of each task)."""
+    out = {}
+    for task in tasks:
+        data = task.get("data", {})
+        key = (str(data.get("video")), int(data.get("second", -1)), int(data.get("segment_id", -1)))
+        for annotation in task.get("annotations", []):
+            if annotation.get("was_cancelled"):
+                continue
+            for item in annotation.get("result", []):
+                choices = item.get("value", {}).get("choices", [])
+                if len(choices) != 1 or choices[0] not in (VISIBLE, NOT_VISIBLE):
+                    raise AnnotationInputError(f"unknown verdict {choices!r}", path=source, task=task.get("id"))
+                out[key] = choices[0]
+    return out
+
+
+def outcome(sample: list[dict], verdict: dict[tuple[str, int, int], str]) -> dict:
+    """False positive / negative counts and rates among the reviewed frames."""
+    reviewed = [(record, verdict[_key(record)]) for record in sample if _key(record) in verdict]
+    positives = [v for record, v in reviewed if record["visible"]]
+    negatives = [v for record, v in reviewed if not record["visible"]]
+    fp = sum(v == NOT_VISIBLE for v in positives)
+    fn = sum(v == VISIBLE for v in negatives)
+    return {
+        "sampled": len(sample),
+        "reviewed": len(reviewed),
+        "derived_visible": len(positives),
+        "derived_not_visible": len(negatives),
+        "false_positives": fp,
+        "false_negatives": fn,
+        "false_positive_rate": fp / len(positives) if positives else None,
+        "false_negative_rate": fn / len(negatives) if negatives else None,
+        "error_rate": (fp + fn) / len(reviewed) if reviewed else None,
+    }
