@@ -39,8 +39,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/score_vidstg.py
 	$(BIN)/python benchmarks/score_gyt.py
 
+# Needs Debian's browser and driver: apt-get install chromium chromium-driver.
 screenshot: $(STAMP) $(LS_STAMP)
-	$(BIN)/python -m annotation.screenshot annotation/docs/labeling-interface.png
+	@test -x /usr/bin/chromedriver || { echo "screenshot: apt-get install chromium chromium-driver" >&2; exit 2; }
+	$(BIN)/python -m pip install --quiet -e '.[screenshot]'
+	SE_OFFLINE=true $(BIN)/python -m annotation.screenshot annotation/docs/labeling-interface.png
 
 clean:
 	rm -rf $(VENV) $(LS_VENV) build .pytest_cache

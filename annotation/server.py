@@ -99,8 +99,7 @@ def read_state(data_dir: Path) -> ServerState | None:
 
 def _write_state(state: ServerState) -> None:
     path = Path(state.data_dir) / STATE_FILE
-    atomic.write_bytes(path, json.dumps(asdict(state), indent=2).encode())
-    os.chmod(path, 0o600)
+    atomic.write_bytes(path, json.dumps(asdict(state), indent=2).encode(), mode=0o600)
 
 
 def _alive(pid: int | None) -> bool:

@@ -1,4 +1,9 @@
-"""Atomic output: a file or directory appears complete, or not at all."""
+"""Atomic output: a file or directory appears complete, or not at all.
+
+Files get the permissions an ordinary ``open(path, "w")`` would give them
+(0666 and 0777 for directories, less the umask), not ``mkstemp``'s private 0600,
+unless a ``mode`` is asked for.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def write_bytes(path: str | Path, data: bytes) -> None:
+def _default_mode(base: int) -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return base & ~umask
+
+
+def write_bytes(path: str | Path, data: bytes, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same directory."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _default_mode(0o666) if mode is None else mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -34,6 +46,7 @@ def write_with(path: str | Path, writer: Callable[[Path], None]) -> None:
     os.close(fd)
     try:
         writer(Path(tmp))
+        os.chmod(tmp, _default_mode(0o666))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -46,6 +59,7 @@ def directory(path: str | Path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    os.chmod(tmp, _default_mode(0o777))
     try:
         yield tmp
     except BaseException:

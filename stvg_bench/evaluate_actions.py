@@ -91,6 +91,8 @@ class ActionEvaluator:
             raise OptionError(f"--missing for the {task} task must be one of {', '.join(MISSING[task])}")
         if tube_iou not in video_map.TUBE_IOUS:
             raise OptionError(f"tube IoU must be one of {', '.join(video_map.TUBE_IOUS)}")
+        if task == "spatial" and not len(dataset.gt.queries.second):
+            raise OptionError(f"{dataset.name} ({dataset.split}) has no boxed second: the spatial task has nothing to score")
         self.dataset = dataset
         self.gt = dataset.gt
         self.protocol = TaskProtocol(

@@ -9,10 +9,17 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
+
+# Under CI the property tests draw the same examples every run (a red build is reproducible);
+# locally they explore new ones. A failure prints the example that reproduces it either way.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 _SESSION_CACHE = tempfile.mkdtemp(prefix="stvg-bench-test-cache-")
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
+from stvg_bench.errors import OptionError
 from stvg_bench.evaluate_actions import ActionEvaluator
 from stvg_bench.formats.actions import load_action_predictions
 from stvg_bench.heatmaps import argmax_point, upsample
@@ -19,7 +22,7 @@ def score(tmp_path, videos, task, predictions, durations=None, **options):
     directory = write_gyt(tmp_path / "gyt", videos)
     extra = {}
     if durations is not None:
-        (tmp_path / "durations.json").write_text(__import__("json").dumps(durations))
+        (tmp_path / "durations.json").write_text(json.dumps(durations))
         extra["durations"] = tmp_path / "durations.json"
     dataset = load_gyt(directory, **extra)
     path = write_document(tmp_path / "p.json", task, predictions)
@@ -35,6 +38,12 @@ def test_pointing_bounds_are_inclusive(tmp_path):
                     "3": {"point": [15, 9.99]}}}
     result = score(tmp_path, videos, "spatial", points)
     assert result.metrics["all"]["pointing_accuracy"] == 0.5
+
+
+def test_the_spatial_task_without_any_boxed_second_is_refused(tmp_path):
+    dataset = load_gyt(write_gyt(tmp_path / "gyt", {"v": {"segments": [("crack eggs", 0, 3)], "boxes": {}}}))
+    with pytest.raises(OptionError, match="no boxed second"):
+        ActionEvaluator(dataset, "spatial")
 
 
 def test_iou_accuracy_pooled_and_class_mean(tmp_path):

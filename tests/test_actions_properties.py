@@ -31,6 +31,8 @@ def release(rng):
                                  round(y + rng.uniform(10, 150), 1)), step)
             t = end + 1 + int(rng.integers(0, 4))
         videos[f"v{v}"] = {"segments": segments, "boxes": boxes}
+    if not any(spec["boxes"] for spec in videos.values()):  # the spatial task needs one boxed second
+        videos[f"v{v}"]["boxes"][start] = ((10.0, 10.0, 50.0, 50.0), step)
     return videos
 
 
@@ -64,7 +66,7 @@ def test_perfect_and_disjoint_predictions(seed, tmp_path_factory):
 
     tubes, _ = gt_instances(dataset.gt)
     predictions = {}
-    for v, spec in videos.items():
+    for v in videos:
         seconds = {s: {"step": step, "point": centre[v].get(s, {"point": [0.0, 0.0]})["point"]}
                    for s, step in labels[v].items()}
         predictions[v] = {"seconds": seconds, "tubes": []}

@@ -1,0 +1,322 @@
+"""A real Label Studio server (label-studio 1.23.2, its own virtualenv) on 127.0.0.1, end to end.
+
+The data directory is initialised once per session (``label-studio init``, about a
+minute) and copied for each server, which then starts in seconds. Servers are
+stopped by their process group at the end of every test. Clicks are placed around
+real aggregated GroundingYouTube click positions with their real spread.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from annotation import build as builds
+from annotation import server
+from annotation.client import Workspace, label_config
+
+from .annotation_helpers import choice, click, write_segments, write_video
+from .conftest import SHARED_DATA
+
+CLICKS = SHARED_DATA / "groundingyoutube" / "pumpkin_youtube_FPS_21k_annotation_full_agg_p.json"
+HAND_CHECKED = [(300, 200), (340, 200), (320, 220), (310, 180), (330, 210)]  # -> box [204, 108, 436, 292]
+ANNOTATORS = [f"annotator{k}@stvg-bench.test" for k in range(5)]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory):
+    """A Label Studio data directory initialised once (SQLite, admin account, API token)."""
+    directory = tmp_path_factory.mktemp("ls-template") / "data"
+    server.initialise(directory, directory)
+    return directory
+
+
+@contextmanager
+def running(template: Path, data_dir: Path, document_root: Path):
+    """A copy of ``template`` served on a free port with ``document_root``; stopped by PID afterwards."""
+    shutil.copytree(template, data_dir)
+    state_file = data_dir / server.STATE_FILE
+    state = json.loads(state_file.read_text())
+    state.update(data_dir=str(data_dir.resolve()), document_root=str(document_root.resolve()), url="", port=0,
+                 pid=None)
+    state_file.write_text(json.dumps(state))
+    started = server.start(data_dir, document_root, free_port())
+    try:
+        yield started
+    finally:
+        server.stop(data_dir)
+
+
+def real_clicks(n: int) -> list[tuple[float, float, float]]:
+    """``n`` aggregated clicks (x, y, mean_dist) of the release whose spread fits in a 640x480 frame."""
+    entries = json.loads(CLICKS.read_text())
+    usable = sorted(
+        (e["image_url"], e["x"], e["y"], e["mean_dist"]) for e in entries
+        if e["x"] is not None and e["mean_dist"] and 5 < e["mean_dist"] < 60
+        and e["mean_dist"] < e["x"] < 640 - e["mean_dist"] and e["mean_dist"] < e["y"] < 480 - e["mean_dist"]
+    )
+    return [(x, y, r) for _, x, y, r in usable[:: max(len(usable) // n, 1)][:n]]
+
+
+def five_around(cx: float, cy: float, radius: float) -> list[tuple[float, float]]:
+    """Five clicks whose mean is (cx, cy) and whose mean distance to it is ``radius`` (the release's mean_dist)."""
+    return [(cx + radius * math.cos(2 * math.pi * k / 5), cy + radius * math.sin(2 * math.pi * k / 5))
+            for k in range(5)]
+
+
+def plan(frames) -> dict:
+    """What each annotator answers on each frame: clicks (pixels) or a choice."""
+    centres = real_clicks(len(frames))
+    answers = {}
+    for k, (frame, (cx, cy, radius)) in enumerate(zip(frames, centres)):
+        clicks = five_around(cx, cy, radius)
+        if (frame.second, frame.step) == (3, "crack_eggs"):
+            answers[frame] = HAND_CHECKED
+        elif k % 6 == 4:  # two clicks, three "cannot answer": not visible
+            answers[frame] = clicks[:2] + ["cannot answer"] * 3
+        elif k % 6 == 5:  # nobody sees it
+            answers[frame] = ["cannot answer"] * 4 + ["image corrupt"]
+        elif k % 6 == 2:  # three clicks: just visible
+            answers[frame] = clicks[:3] + ["cannot answer"] * 2
+        else:
+            answers[frame] = clicks
+    return answers
+
+
+def expected_box(clicks, width=640, height=480):
+    """The rule, computed here independently: hull +- 0.15 W / 0.15 H, clipped, rounded half up."""
+    xs, ys = [c[0] for c in clicks], [c[1] for c in clicks]
+    raw = (min(xs) - 0.15 * width, min(ys) - 0.15 * height, max(xs) + 0.15 * width, max(ys) + 0.15 * height)
+    return [math.floor(min(max(v, 0), lim) + 0.5) for v, lim in zip(raw, (width, height, width, height))]
+
+
+def post(workspace: Workspace, project_id: int, answers: dict) -> int:
+    tasks = {(t["data"]["second"], t["data"]["segment_id"]): t["id"] for t in workspace.tasks(project_id)}
+    users = [workspace.user(email) for email in ANNOTATORS]
+    posted = 0
+    for frame, responses in answers.items():
+        for user, response in zip(users, responses):
+            result = [choice(response)] if isinstance(response, str) else [click(*response, 640, 480)]
+            workspace.annotate(tasks[(frame.second, frame.segment_id)], result, user, lead_time=2.5)
+            posted += 1
+    return posted
+
+
+def test_round_trip_with_a_real_server(template, tmp_path, run_cli):
+    root = tmp_path / "root"
+    root.mkdir()
+    video = write_video(root / "vid.mp4")
+    segments = write_segments(root / "seg.json", {"vid": [("crack_eggs", 2, 5), ("pour milk", 5, 8)]})
+    assert run_cli("annotate", "build", video, "--video-id", "vid", "--segments", segments, "--out", root / "job",
+                   "--margin", "1")[0] == 0
+    build = builds.load(root / "job")
+    data_dir = tmp_path / "ls-data"
+    with running(template, data_dir, root) as state:
+        assert stat.S_IMODE((data_dir / server.STATE_FILE).stat().st_mode) == 0o600  # it holds the token
+        connect = ["--data-dir", data_dir]
+        code, stdout, stderr = run_cli("annotate", "push", root / "job", "--project", "centres", *connect)
+        assert code == 0 and "12 tasks imported" in stdout, stderr
+        code, stdout, _ = run_cli("annotate", "push", root / "job", "--project", "centres", *connect)
+        assert "0 tasks imported, 12 already there" in stdout
+        workspace = Workspace(state.url, state.token)
+        project = workspace.find_project("centres")
+        assert len(workspace.tasks(project.id)) == 12  # pushing twice duplicated nothing
+        answers = plan(build.frames)
+        posted = post(workspace, project.id, answers)
+
+        pull = tmp_path / "pull"
+        code, stdout, stderr = run_cli("annotate", "pull", "--project", "centres", "--build", root / "job",
+                                       "--out", pull, *connect)
+        assert code == 0 and f"{posted} annotations" in stdout, stderr
+        first_snapshot = sorted((pull / "snapshots").iterdir())
+        first_responses = (pull / "responses.csv").read_text()
+
+        code, _, stderr = run_cli("annotate", "derive", "--build", root / "job", "--responses", pull,
+                                  "--out", tmp_path / "dataset")
+        assert code == 0, stderr
+        frames = {(f["second"], f["segment_id"]): f for f in json.loads((tmp_path / "dataset" / "frames.json").read_text())}
+        for frame, responses in answers.items():
+            clicks = [r for r in responses if not isinstance(r, str)]
+            derived = frames[(frame.second, frame.segment_id)]
+            assert derived["visible"] == (len(clicks) >= 3), frame
+            if derived["visible"]:
+                box = derived["box"]
+                assert box == expected_box(clicks), frame
+                mean = (sum(c[0] for c in clicks) / len(clicks), sum(c[1] for c in clicks) / len(clicks))
+                assert box[0] <= mean[0] <= box[2] and box[1] <= mean[1] <= box[3]
+        assert frames[(3, 0)]["box"] == [204, 108, 436, 292]  # the hand-checked frame
+
+        # The derived directory is a GroundingYouTube dataset, and its mean clicks point inside its boxes.
+        code, _, stderr = run_cli("convert", tmp_path / "dataset" / "clicks_aggregated.json", "--from", "gyt-clicks",
+                                  "--to", "stvg-bench", "--out", tmp_path / "human.json", "--dataset",
+                                  "groundingyoutube", "--annotations", tmp_path / "dataset")
+        assert code == 0, stderr
+        out = tmp_path / "human-results.json"
+        assert run_cli("score", tmp_path / "human.json", "--dataset", "groundingyoutube", "--annotations",
+                       tmp_path / "dataset", "--task", "spatial", "--out", out)[0] == 0
+        assert json.loads(out.read_text())["metrics"]["all"]["pointing_accuracy"] == 1.0
+
+        # Quality control: the whole (small) population is sampled; the specialist disagrees twice.
+        code, stdout, _ = run_cli("annotate", "qc", "sample", tmp_path / "dataset", "--out", tmp_path / "sample.json")
+        assert code == 0 and "12 of 12 frames" in stdout
+        assert run_cli("annotate", "qc", "push", tmp_path / "sample.json", "--build", root / "job", "--project",
+                       "review", *connect)[0] == 0
+        review = workspace.find_project("review")
+        specialist = workspace.user("specialist@stvg-bench.test")
+        for task in workspace.tasks(review.id):
+            derived = frames[(task["data"]["second"], task["data"]["segment_id"])]["visible"]
+            flip = task["data"]["second"] in (3, 9)
+            verdict = "action visible" if derived != flip else "no action visible"
+            workspace.annotate(task["id"], [{"value": {"choices": [verdict]}, "from_name": "verdict",
+                                              "to_name": "frame", "type": "choices"}], specialist)
+        code, stdout, _ = run_cli("annotate", "qc", "pull", tmp_path / "sample.json", "--project", "review",
+                                  "--out", tmp_path / "qc.json", *connect)
+        report = json.loads((tmp_path / "qc.json").read_text())
+        flipped = [f for (s, _), f in frames.items() if s in (3, 9)]
+        assert report["reviewed"] == 12
+        assert report["false_positives"] == sum(f["visible"] for f in flipped)
+        assert report["false_negatives"] == sum(not f["visible"] for f in flipped)
+
+    # Restart the same data directory: every annotation is still there; pushing again adds nothing.
+    with running_again(data_dir, root):
+        code, stdout, _ = run_cli("annotate", "pull", "--project", "centres", "--build", root / "job",
+                                  "--out", pull, "--data-dir", data_dir)
+        assert code == 0 and f"{posted} annotations" in stdout
+        code, stdout, _ = run_cli("annotate", "push", root / "job", "--project", "centres", "--data-dir", data_dir)
+        assert "0 tasks imported" in stdout
+    snapshots = sorted((pull / "snapshots").iterdir())
+    assert len(snapshots) == 2 and snapshots[0] == first_snapshot[0]  # nothing overwritten
+    assert (pull / "responses.csv").read_text() == first_responses
+
+
+@contextmanager
+def running_again(data_dir: Path, document_root: Path):
+    state = server.read_state(data_dir)
+    started = server.start(data_dir, document_root, free_port())
+    assert started.token == state.token
+    try:
+        yield started
+    finally:
+        server.stop(data_dir)
+    assert not server.status(data_dir)["running"]
+
+
+def test_the_server_validates_the_labeling_config(template, tmp_path):
+    with running(template, tmp_path / "ls-data", tmp_path) as state:
+        workspace = Workspace(state.url, state.token)
+        assert workspace.project("pages layout", label_config("pages")).id > 0
+        broken = label_config("single").replace('toName="frame"', 'toName="nowhere"', 1)
+        with pytest.raises(server.ServerError, match="creating project 'broken' failed"):
+            workspace.project("broken", broken)
+
+
+def test_a_taken_port_is_refused(template, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        data_dir = tmp_path / "ls-data"
+        shutil.copytree(template, data_dir)
+        with pytest.raises(server.ServerError, match="is taken"):
+            server.start(data_dir, tmp_path, taken.getsockname()[1])
+
+
+# ------------------------------------------------------------------ PostgreSQL
+
+
+def _as_postgres(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    if os.geteuid() == 0:
+        args = ["runuser", "-u", "postgres", "--", *args]
+    return subprocess.run(args, capture_output=True, text=True, timeout=120, **kwargs)
+
+
+@contextmanager
+def postgres_cluster():
+    """A throwaway cluster on 127.0.0.1 with its own port and socket directory, stopped by PID."""
+    directory = Path(tempfile.mkdtemp(prefix="stvg-bench-pg-"))
+    os.chmod(directory, 0o777)
+    data, sockets = directory / "data", directory / "sockets"
+    sockets.mkdir()
+    os.chmod(sockets, 0o777)
+    if os.geteuid() == 0:
+        shutil.chown(directory, "postgres")
+        shutil.chown(sockets, "postgres")
+    port = free_port()
+    done = _as_postgres(["initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"])
+    assert done.returncode == 0, done.stderr
+    done = _as_postgres(["pg_ctl", "-D", str(data), "-l", str(directory / "log"), "-w", "start", "-o",
+                         f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off"])
+    assert done.returncode == 0, done.stderr
+    pid = int((data / "postmaster.pid").read_text().splitlines()[0])
+    try:
+        sql = "CREATE USER labelstudio WITH PASSWORD 'labelstudio'; CREATE DATABASE labelstudio OWNER labelstudio;"
+        for statement in sql.split("; "):
+            done = _as_postgres(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-c", statement])
+            assert done.returncode == 0, done.stderr
+        yield port
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.mark.skipif(shutil.which("initdb") is None or shutil.which("pg_ctl") is None,
+                    reason="PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+def test_round_trip_on_postgresql(tmp_path, monkeypatch, run_cli):
+    root = tmp_path / "root"
+    root.mkdir()
+    video = write_video(root / "vid.mp4", seconds=4)
+    segments = write_segments(root / "seg.json", {"vid": [("stir batter", 1, 2)]})
+    build = builds.build(video, segments, root / "job", video_id="vid")
+    with postgres_cluster() as port:
+        for name, value in (("POSTGRE_NAME", "labelstudio"), ("POSTGRE_USER", "labelstudio"),
+                            ("POSTGRE_PASSWORD", "labelstudio"), ("POSTGRE_HOST", "127.0.0.1"),
+                            ("POSTGRE_PORT", str(port))):
+            monkeypatch.setenv(name, value)
+        data_dir = tmp_path / "ls-data"
+        state = server.start(data_dir, root, free_port(), db="postgres")
+        try:
+            assert not (data_dir / "label_studio.sqlite3").exists()
+            assert run_cli("annotate", "push", root / "job", "--project", "on postgres", "--data-dir", data_dir)[0] == 0
+            workspace = Workspace(state.url, state.token)
+            project = workspace.find_project("on postgres")
+            answers = {frame: five_around(320, 240, 15) for frame in build.frames}
+            posted = post(workspace, project.id, answers)
+        finally:
+            server.stop(data_dir)
+        server.start(data_dir, root, free_port(), db="postgres")
+        try:
+            code, stdout, _ = run_cli("annotate", "pull", "--project", "on postgres", "--build", root / "job", "--out",
+                                      tmp_path / "pull", "--data-dir", data_dir)
+            assert code == 0 and f"{posted} annotations" in stdout
+            assert run_cli("annotate", "push", root / "job", "--project", "on postgres", "--data-dir", data_dir)[1].count(
+                "0 tasks imported") == 1
+        finally:
+            server.stop(data_dir)
+    code, _, _ = run_cli("annotate", "derive", "--build", root / "job", "--responses", tmp_path / "pull", "--out",
+                         tmp_path / "dataset")
+    boxes = json.loads((tmp_path / "dataset" / "box_anno.json").read_text())["vid"]
+    assert code == 0 and len(boxes) == len(build.frames)
+    assert boxes[0]["box"] == expected_box(five_around(320, 240, 15))

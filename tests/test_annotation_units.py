@@ -1,0 +1,257 @@
+"""Annotation pipeline without a server: frames, tasks, parsing, derivation, QC, bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from annotation import build as builds
+from annotation import derive, export, qc
+from annotation.extra import ExtraMissing, require
+from annotation.export import Response
+
+from .annotation_helpers import around, choice, click, write_segments, write_video
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory):
+    """A build of a 12 s video: 'crack eggs' on seconds 2-5 and 'pour milk' on 5-8, margin 1."""
+    root = tmp_path_factory.mktemp("root")
+    video = write_video(root / "vid.mp4")
+    segments = write_segments(root / "seg.json", {"vid": [("crack_eggs", 2, 5), ("pour milk", 5, 8)]})
+    return builds.build(video, segments, root / "job", video_id="vid", margin=1)
+
+
+def snapshot(build, answers: dict) -> list[dict]:
+    """``answers``: ``{(second, segment_id): [(annotator_id, [result, ...]), ...]}`` on a single-frame build."""
+    tasks = []
+    for k, task in enumerate(build.tasks):
+        data = task["data"]
+        annotations = [{"id": 100 * k + a, "completed_by": who, "result": results, "was_cancelled": False}
+                       for a, (who, results) in enumerate(answers.get((data["second"], data["segment_id"]), []))]
+        tasks.append({"id": k + 1, "data": data, "annotations": annotations})
+    return tasks
+
+
+def test_frames_are_sampled_each_second_inside_widened_segments(job):
+    frames = {(f.second, f.step) for f in job.frames}
+    # crack eggs 2-5 widened by 1 -> 1-6; pour milk 5-8 -> 4-9; second 5 is in both, second 4-6 twice.
+    assert {s for s, step in frames if step == "crack_eggs"} == set(range(1, 7))
+    assert {s for s, step in frames if step == "pour milk"} == set(range(4, 10))
+    assert len(job.tasks) == 12 and len({t["data"]["key"] for t in job.tasks}) == 12
+    first = job.tasks[0]["data"]
+    assert first["query"] == "crack eggs" and first["image"].startswith("/data/local-files/?d=job/frames/vid/")
+    assert all(f.path.is_file() and (f.width, f.height) == (640, 480) for f in job.frames)
+    assert (job.directory / "frames" / "vid" / "vid_5_pour_milk.jpg").is_file()
+
+
+def test_work_packages_and_frame_folders(job, tmp_path):
+    folder = tmp_path / "frames_of_vid"
+    folder.mkdir()
+    for f in job.frames:
+        shutil.copyfile(f.path, folder / f"img_{f.second:05d}.jpg")
+    segments = write_segments(tmp_path / "seg.json", {"vid": [("stir", 3, 7)]})
+    packaged = builds.build(folder, segments, tmp_path / "pkg", video_id="vid", package_size=2)
+    assert [len(t["data"]["frames"]) for t in packaged.tasks] == [2, 2, 1]
+    assert packaged.tasks[0]["data"]["items"] == [{"second": 3, "step": "stir"}, {"second": 4, "step": "stir"}]
+    assert builds.load(tmp_path / "pkg").package_size == 2
+
+
+def test_percent_to_pixels_with_a_non_square_frame(job):
+    # Label Studio keeps x, y in percent of the original size: 25% of 1280 = 320, 50% of 720 = 360.
+    frame = job.frames[0]
+    wide = builds.Build(job.directory, job.document_root, 1, job.segments,
+                        [builds.Frame(frame.video, frame.second, frame.segment_id, frame.step, frame.path, 1280, 720)],
+                        job.tasks)
+    result = click(320, 360, 1280, 720)
+    parsed = export.parse(snapshot(wide, {(frame.second, frame.segment_id): [(7, [result])]}), wide, {7: "a@x"},
+                          "s.json")
+    assert (parsed[0].x_px, parsed[0].y_px) == pytest.approx((320, 360))
+    assert parsed[0].annotator == "a@x" and parsed[0].response == "click"
+
+
+def responses_for(frame, clicks=(), choices=(), width=640, height=480):
+    rows = [Response(1, k, frame[0], frame[1], frame[2], frame[3], k, f"a{k}", "click", x, y, width, height)
+            for k, (x, y) in enumerate(clicks)]
+    rows += [Response(1, 50 + k, frame[0], frame[1], frame[2], frame[3], 50 + k, f"c{k}", name, math.nan, math.nan,
+                      width, height) for k, name in enumerate(choices)]
+    return rows
+
+
+def results_of(job, responses, **parameters):
+    results, counts = derive.derive(job, responses, derive.Parameters(**parameters))
+    return {(f.second, f.segment_id): f for f in results}, counts
+
+
+def test_box_is_the_hull_widened_clipped_and_rounded(job):
+    # Clicks (300,200) (340,200) (320,220) (310,180) (330,210): hull x 300-340, y 180-220.
+    # Paper margins: 0.15 x 640 = 96 left/right, 0.15 x 480 = 72 above/below -> [204, 108, 436, 292].
+    # Release preset: 100 px -> [200, 80, 440, 320].
+    frame = ("vid", 3, "crack_eggs", 0)
+    clicks = [(300, 200), (340, 200), (320, 220), (310, 180), (330, 210)]
+    results, _ = results_of(job, responses_for(frame, clicks))
+    assert results[(3, 0)].box == (204, 108, 436, 292) and results[(3, 0)].visible
+    results, _ = results_of(job, responses_for(frame, clicks), margin=derive.PRESETS["release"])
+    assert results[(3, 0)].box == (200, 80, 440, 320)
+    # Near the corner: hull 10-30 x 5-25 -> [10 - 96, 5 - 72, 30 + 96, 25 + 72] clipped to [0, 0, 126, 97].
+    results, _ = results_of(job, responses_for(frame, [(10, 5), (30, 25), (20, 15)]))
+    assert results[(3, 0)].box == (0, 0, 126, 97)
+    # Rounding happens after clipping, half up: x1 = 300.4 - 96 = 204.4 -> 204; x2 = 340.5 + 96 = 436.5 -> 437.
+    results, _ = results_of(job, responses_for(frame, [(300.4, 200), (340.5, 200), (320, 210)]))
+    assert results[(3, 0)].box[0::2] == (204, 437)
+
+
+def test_majority_vote(job):
+    frame = ("vid", 3, "crack_eggs", 0)
+    two = responses_for(frame, [(100, 100), (110, 110)], ["cannot answer"] * 3)
+    results, _ = results_of(job, two)
+    assert not results[(3, 0)].visible and results[(3, 0)].box is None and results[(3, 0)].cannot_answer == 3
+    nobody = responses_for(frame, [], ["cannot answer"] * 5)
+    results, _ = results_of(job, nobody)
+    assert not results[(3, 0)].visible and results[(3, 0)].mean_click is None
+    one = responses_for(frame, [(100, 100)])
+    results, _ = results_of(job, one, threshold=1)
+    # A single click: the hull is a point -> [100 - 96, 100 - 72, 100 + 96, 100 + 72].
+    assert results[(3, 0)].box == (4, 28, 196, 172)
+    results, _ = results_of(job, one)
+    assert not results[(3, 0)].visible
+
+
+def test_an_annotators_several_clicks_count_once_at_their_mean(job):
+    frame = ("vid", 3, "crack_eggs", 0)
+    rows = responses_for(frame, [(100, 100), (200, 100)])
+    rows.append(Response(1, 9, *frame, 0, "a0", "click", 120, 100, 640, 480))  # a0 again
+    results, counts = results_of(job, rows, threshold=2)
+    assert len(results[(3, 0)].clicks) == 2 and counts["annotators_with_several_clicks"] == 1
+    assert results[(3, 0)].mean_click == pytest.approx(((110 + 200) / 2, 100))
+
+
+def test_refined_segments_spread_and_dataset(job, tmp_path):
+    rows = []
+    for second in (2, 3, 5):  # crack eggs visible on 2, 3, 5 -> refined to [2, 5]
+        rows += responses_for(("vid", second, "crack_eggs", 0), around(200, 150, 10))
+    for second in (5, 6):  # pour milk visible on 5 (shared with crack eggs) and 6
+        rows += responses_for(("vid", second, "pour milk", 1), around(400, 300, 20, n=4))
+    results, counts = derive.derive(job, rows, derive.Parameters())
+    summary = derive.write_dataset(job, results, counts, derive.Parameters(), tmp_path / "dataset")
+    segments = json.loads((tmp_path / "dataset" / "ground_seg.json").read_text())["vid"]
+    assert [s["segment"] for s in segments] == [[2, 5], [5, 6]]
+    boxes = json.loads((tmp_path / "dataset" / "box_anno.json").read_text())["vid"]
+    # Second 5 is visible for both steps: 5 clicks beat 4, crack eggs keeps it.
+    assert [(b["second"], b["step_name"]) for b in boxes] == [(2, "crack_eggs"), (3, "crack_eggs"),
+                                                               (5, "crack_eggs"), (6, "pour milk")]
+    assert summary["seconds_visible_for_two_steps"] == 1
+    assert summary["spread"]["mean_spread_per_frame_px"] == pytest.approx((3 * 10 + 2 * 20) / 5)
+    from stvg_bench.datasets import load_dataset
+
+    dataset = load_dataset("groundingyoutube", "test", tmp_path / "dataset")
+    assert len(dataset.gt.queries.group) == 4 and dataset.gt.defects["boxes_inverted"] == 0
+    maps = np.load(tmp_path / "dataset" / "heatmaps" / "vid.npz", allow_pickle=False)
+    assert maps["density"].shape[1:] == (60, 80)  # 480 / 8, 640 / 8
+    assert maps["density"][0].sum() * 8 * 8 == pytest.approx(1.0, abs=0.02)  # a density integrates to 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    clicks=st.lists(st.tuples(st.floats(0, 640), st.floats(0, 480)), min_size=3, max_size=5),
+    width=st.sampled_from([640, 480, 1280]),
+    height=st.sampled_from([480, 640, 720]),
+    preset=st.sampled_from(["paper", "release"]),
+)
+def test_box_properties(clicks, width, height, preset):
+    xy = np.array([(x * width / 640, y * height / 480) for x, y in clicks])
+    rule = derive.PRESETS[preset]
+    box = derive.box_from_clicks(xy, width, height, rule)
+    mx, my = rule.margins(width, height)
+    expected = [min(max(v, 0), limit) for v, limit in zip(
+        (xy[:, 0].min() - mx, xy[:, 1].min() - my, xy[:, 0].max() + mx, xy[:, 1].max() + my),
+        (width, height, width, height))]
+    assert box == tuple(math.floor(v + 0.5) for v in expected)
+    assert 0 <= box[0] <= box[2] <= width and 0 <= box[1] <= box[3] <= height
+    mean = xy.mean(axis=0)
+    assert box[0] - 0.5 <= mean[0] <= box[2] + 0.5 and box[1] - 0.5 <= mean[1] <= box[3] + 0.5
+
+
+def test_cochran_worked_example():
+    # 95%: z = 1.959964; n0 = z^2 * 0.25 / 0.05^2 = 384.146; with N = 17,316:
+    # n = 384.146 / (1 + 383.146 / 17,316) = 384.146 / 1.022127 = 375.83 -> 376.
+    assert qc.cochran(17_316, 0.95, 0.05) == 376
+    # N = 100: 384.146 / (1 + 3.83146) = 79.51 -> 80; 99% and 3%: n0 = 2.575829^2 * 0.25 / 0.0009 = 1843.03.
+    assert qc.cochran(100) == 80
+    assert qc.cochran(10_000, 0.99, 0.03) == math.ceil(1843.03 / (1 + 1842.03 / 10_000))
+    assert qc.cochran(5) == 5
+
+
+def test_sample_and_review_outcome():
+    frames = [{"video": "v", "second": s, "segment_id": 0, "step": "a", "visible": s % 2 == 0} for s in range(40)]
+    sample = qc.draw(frames, 10, seed=3)
+    assert sample == qc.draw(list(reversed(frames)), 10, seed=3) and len({f["second"] for f in sample}) == 10
+    verdicts = {("v", f["second"], 0): qc.VISIBLE if f["second"] % 4 == 0 else qc.NOT_VISIBLE for f in sample}
+    report = qc.outcome(sample, verdicts)
+    positives = [f for f in sample if f["visible"]]
+    # Derived visible = even seconds; the specialist sees the action on multiples of 4 only.
+    assert report["false_positives"] == sum(f["second"] % 4 == 2 for f in positives)
+    assert report["false_negatives"] == 0
+    assert report["false_positive_rate"] == pytest.approx(report["false_positives"] / len(positives))
+
+
+def test_missing_extra_says_how_to_install():
+    with pytest.raises(ExtraMissing, match=r"pip install 'stvg-bench\[annotation\]'"):
+        require("label_studio_sdk_that_does_not_exist")
+
+
+def test_cli_without_the_extra(tmp_path, job):
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['label_studio_sdk'] = None; from stvg_bench.cli import main; "
+            f"sys.exit(main(['annotate', 'push', {str(job.directory)!r}, '--project', 'p', '--url', "
+            "'http://127.0.0.1:9', ]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**__import__("os").environ, "LABEL_STUDIO_API_KEY": "x" * 40})
+    assert done.returncode == 2 and "pip install 'stvg-bench[annotation]'" in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "mutate, expected",
+    [
+        (lambda s: "[{\"id\": 1, \"data\": ", ("broken export", "not valid JSON")),
+        (lambda s: json.dumps({"tasks": []}), ("broken export", "expected a list of tasks")),
+        (lambda s: s.replace('"action_center"', '"elbow"', 1), ("task 1", "annotator user 7", "unknown label")),
+        (lambda s: s.replace('"x": 31.25', '"x": 131.25', 1), ("task 1", "annotator user 7", "click outside the image")),
+        (lambda s: s.replace('"cannot answer"', '"maybe"', 1), ("task 2", "annotator user 8", "unknown choice")),
+    ],
+)
+def test_bad_exports_are_one_line_and_lose_nothing(job, tmp_path, run_cli, mutate, expected):
+    answers = {(1, 0): [(7, [click(200, 100, 640, 480)])], (2, 0): [(8, [choice("cannot answer")])]}
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(snapshot(job, answers)))
+    table = tmp_path / "responses.csv"
+    assert run_cli("annotate", "parse", good, "--build", job.directory, "--out", table)[0] == 0
+    before = table.read_bytes()
+    bad = tmp_path / "bad.json"
+    bad.write_text(mutate(good.read_text()))
+    code, _, stderr = run_cli("annotate", "parse", bad, "--build", job.directory, "--out", table)
+    assert code == 2 and stderr.count("\n") == 1 and "Traceback" not in stderr and str(bad) in stderr
+    for fragment in expected:
+        assert fragment in stderr, stderr
+    assert table.read_bytes() == before
+
+
+def test_a_missing_frame_file_names_task_and_annotator(job, tmp_path, run_cli):
+    copy = builds.build(job.frames[0].path.parents[3] / "vid.mp4", job.frames[0].path.parents[3] / "seg.json",
+                        tmp_path.parent / f"{tmp_path.name}-copy", video_id="vid", margin=1,
+                        document_root=tmp_path.parent)
+    answers = {(2, 0): [(7, [click(200, 100, 640, 480)])]}
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(snapshot(copy, answers)))
+    next(f for f in copy.frames if f.second == 2 and f.segment_id == 0).path.unlink()
+    code, _, stderr = run_cli("annotate", "parse", path, "--build", copy.directory, "--out", tmp_path / "r.csv")
+    assert code == 2 and "task 2" in stderr and "annotator user 7" in stderr and "frame file missing" in stderr
