@@ -156,9 +156,8 @@ def run_push(args) -> int:
 
     build = builds.load(Path(args.build))
     workspace = _workspace(args)
-    project = workspace.project(args.project, label_config("single" if build.package_size == 1 else "pages"))
-    workspace.local_storage(project.id, (build.directory / "frames").resolve(), f"{args.project} frames")
-    added = workspace.import_tasks(project.id, build.tasks)
+    config = label_config("single" if build.package_size == 1 else "pages")
+    project, added = workspace.push(args.project, config, build.directory / "frames", build.tasks)
     print(f"project {args.project!r} ({project.id}): {added} tasks imported, "
           f"{len(build.tasks) - added} already there")
     return 0
@@ -242,9 +241,8 @@ def run_qc(args) -> int:
         if not args.build:
             raise OptionError("qc push needs --build")
         build = builds.load(Path(args.build))
-        project = workspace.project(args.project, label_config("review"))
-        workspace.local_storage(project.id, (build.directory / "frames").resolve(), f"{args.project} frames")
-        added = workspace.import_tasks(project.id, qc.review_tasks(sample, build))
+        _, added = workspace.push(args.project, label_config("review"), build.directory / "frames",
+                                  qc.review_tasks(sample, build))
         print(f"review project {args.project!r}: {added} tasks imported")
         return 0
     project = workspace.find_project(args.project)

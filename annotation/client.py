@@ -50,6 +50,14 @@ class Workspace:
                 return project
         return self._call(f"creating project {title!r}", self.client.projects.create, title=title, label_config=config)
 
+    def push(self, title: str, config: str, frames: Path, tasks: list[dict]) -> tuple[object, int]:
+        """Create or reuse project ``title``, serve ``frames`` to it, import the tasks it lacks.
+
+        Returns the project and how many tasks were imported."""
+        project = self.project(title, config)
+        self.local_storage(project.id, Path(frames).resolve(), f"{title} frames")
+        return project, self.import_tasks(project.id, tasks)
+
     def find_project(self, title: str):
         for project in self._call("listing projects", self.client.projects.list):
             if project.title == title:

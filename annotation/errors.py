@@ -13,11 +13,10 @@ class AnnotationInputError(StvgBenchError):
         self.task = task
         self.annotator = annotator
 
-    def __str__(self) -> str:
-        parts = [str(self.path)] if self.path is not None else []
+    def context(self) -> list[str]:
+        parts = super().context()
         if self.task is not None:
             parts.append(f"task {self.task}")
         if self.annotator is not None:
             parts.append(f"annotator {self.annotator}")
-        parts.append(self.message)
-        return ": ".join(" ".join(str(p).split()) for p in parts)
+        return parts

@@ -122,6 +122,13 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now (for throwaway servers)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:

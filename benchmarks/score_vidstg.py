@@ -159,26 +159,12 @@ def main() -> int:
     cache = Path(tempfile.mkdtemp(prefix="stvg-bench-bench-cache-"))
     env = {**os.environ, "STVG_BENCH_CACHE": str(cache), "OMP_NUM_THREADS": "1"}
     results_json = WORK / "results.json"
-    score_json = [
-        *cli,
-        "score",
-        str(paths["json"]),
-        "--dataset",
-        "vidstg",
-        "--annotations",
-        str(paths["annotations"]),
-        *PROTOCOL_ARGS,
-    ]
-    score_parquet = [
-        *cli,
-        "score",
-        str(paths["parquet"]),
-        "--dataset",
-        "vidstg",
-        "--annotations",
-        str(paths["annotations"]),
-        *PROTOCOL_ARGS,
-    ]
+
+    def score_command(predictions: Path) -> list[str]:
+        return [*cli, "score", str(predictions), "--dataset", "vidstg", "--annotations", str(paths["annotations"]),
+                *PROTOCOL_ARGS]
+
+    score_json, score_parquet = score_command(paths["json"]), score_command(paths["parquet"])
 
     def empty_cache():
         shutil.rmtree(cache, ignore_errors=True)

@@ -37,17 +37,20 @@ class StvgBenchError(Exception):
             self.path = path
         return self
 
-    def __str__(self) -> str:
+    def context(self) -> list[str]:
+        """What the error names between the file and the message, outermost first."""
         parts = []
-        if self.path is not None:
-            parts.append(str(self.path))
         if self.position is not None:
             parts.append(self.position)
         if self.sample_id is not None:
             parts.append(f"sample {self.sample_id}")
         if self.field is not None:
             parts.append(f"field {self.field}")
-        parts.append(self.message)
+        return parts
+
+    def __str__(self) -> str:
+        parts = [str(self.path)] if self.path is not None else []
+        parts += [*self.context(), self.message]
         return ": ".join(" ".join(str(p).split()) for p in parts)
 
 

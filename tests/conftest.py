@@ -71,11 +71,7 @@ def real_vidstg(shared_data, tmp_path_factory):
     entries = json.loads(annotations.read_text())
     videos = synthetic.make_vidor(entries, seed=7)
     out = tmp_path_factory.mktemp("real-vidstg")
-    vidor_dir = out / "vidor"
-    for vid, video in videos.items():
-        path = vidor_dir / "validation" / video["video_path"].split("/")[0] / f"{vid}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(video))
+    vidor_dir = synthetic.write_vidor(videos, out / "vidor")
     tubedetr = synthetic.write_tubedetr(entries, videos, out / "test.json")
     return {
         "entries": entries,

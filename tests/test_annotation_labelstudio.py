@@ -27,18 +27,12 @@ from annotation import build as builds
 from annotation import server
 from annotation.client import Workspace, label_config
 
-from .annotation_helpers import choice, click, write_segments, write_video
+from .annotation_helpers import around, choice, click, write_segments, write_video
 from .conftest import SHARED_DATA
 
 CLICKS = SHARED_DATA / "groundingyoutube" / "pumpkin_youtube_FPS_21k_annotation_full_agg_p.json"
 HAND_CHECKED = [(300, 200), (340, 200), (320, 220), (310, 180), (330, 210)]  # -> box [204, 108, 436, 292]
 ANNOTATORS = [f"annotator{k}@stvg-bench.test" for k in range(5)]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +52,7 @@ def running(template: Path, data_dir: Path, document_root: Path):
     state.update(data_dir=str(data_dir.resolve()), document_root=str(document_root.resolve()), url="", port=0,
                  pid=None)
     state_file.write_text(json.dumps(state))
-    started = server.start(data_dir, document_root, free_port())
+    started = server.start(data_dir, document_root, server.free_port())
     try:
         yield started
     finally:
@@ -76,18 +70,12 @@ def real_clicks(n: int) -> list[tuple[float, float, float]]:
     return [(x, y, r) for _, x, y, r in usable[:: max(len(usable) // n, 1)][:n]]
 
 
-def five_around(cx: float, cy: float, radius: float) -> list[tuple[float, float]]:
-    """Five clicks whose mean is (cx, cy) and whose mean distance to it is ``radius`` (the release's mean_dist)."""
-    return [(cx + radius * math.cos(2 * math.pi * k / 5), cy + radius * math.sin(2 * math.pi * k / 5))
-            for k in range(5)]
-
-
 def plan(frames) -> dict:
     """What each annotator answers on each frame: clicks (pixels) or a choice."""
     centres = real_clicks(len(frames))
     answers = {}
     for k, (frame, (cx, cy, radius)) in enumerate(zip(frames, centres)):
-        clicks = five_around(cx, cy, radius)
+        clicks = around(cx, cy, radius)
         if (frame.second, frame.step) == (3, "crack_eggs"):
             answers[frame] = HAND_CHECKED
         elif k % 6 == 4:  # two clicks, three "cannot answer": not visible
@@ -210,7 +198,7 @@ def test_round_trip_with_a_real_server(template, tmp_path, run_cli):
 @contextmanager
 def running_again(data_dir: Path, document_root: Path):
     state = server.read_state(data_dir)
-    started = server.start(data_dir, document_root, free_port())
+    started = server.start(data_dir, document_root, server.free_port())
     assert started.token == state.token
     try:
         yield started
@@ -258,7 +246,7 @@ def postgres_cluster():
     if os.geteuid() == 0:
         shutil.chown(directory, "postgres")
         shutil.chown(sockets, "postgres")
-    port = free_port()
+    port = server.free_port()
     done = _as_postgres(["initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"])
     assert done.returncode == 0, done.stderr
     done = _as_postgres(["pg_ctl", "-D", str(data), "-l", str(directory / "log"), "-w", "start", "-o",
@@ -296,17 +284,17 @@ def test_round_trip_on_postgresql(tmp_path, monkeypatch, run_cli):
                             ("POSTGRE_PORT", str(port))):
             monkeypatch.setenv(name, value)
         data_dir = tmp_path / "ls-data"
-        state = server.start(data_dir, root, free_port(), db="postgres")
+        state = server.start(data_dir, root, server.free_port(), db="postgres")
         try:
             assert not (data_dir / "label_studio.sqlite3").exists()
             assert run_cli("annotate", "push", root / "job", "--project", "on postgres", "--data-dir", data_dir)[0] == 0
             workspace = Workspace(state.url, state.token)
             project = workspace.find_project("on postgres")
-            answers = {frame: five_around(320, 240, 15) for frame in build.frames}
+            answers = {frame: around(320, 240, 15) for frame in build.frames}
             posted = post(workspace, project.id, answers)
         finally:
             server.stop(data_dir)
-        server.start(data_dir, root, free_port(), db="postgres")
+        server.start(data_dir, root, server.free_port(), db="postgres")
         try:
             code, stdout, _ = run_cli("annotate", "pull", "--project", "on postgres", "--build", root / "job", "--out",
                                       tmp_path / "pull", "--data-dir", data_dir)
@@ -319,4 +307,4 @@ def test_round_trip_on_postgresql(tmp_path, monkeypatch, run_cli):
                          tmp_path / "dataset")
     boxes = json.loads((tmp_path / "dataset" / "box_anno.json").read_text())["vid"]
     assert code == 0 and len(boxes) == len(build.frames)
-    assert boxes[0]["box"] == expected_box(five_around(320, 240, 15))
+    assert boxes[0]["box"] == expected_box(around(320, 240, 15))

@@ -159,14 +159,21 @@ def write_official(
 ) -> tuple[Path, Path]:
     """Write ``{split}_annotations.json`` and a nested VidOR directory; return both paths."""
     out_dir = Path(out_dir)
-    vidor_dir = out_dir / "vidor" / ("validation" if split == "test" else "training")
-    for vid, video in videos.items():
-        path = vidor_dir / video["video_path"].split("/")[0] / f"{vid}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(msgspec.json.encode(video))
+    out_dir.mkdir(parents=True, exist_ok=True)
     annotations = out_dir / f"{split}_annotations.json"
     annotations.write_bytes(msgspec.json.encode(entries))
-    return annotations, out_dir / "vidor"
+    return annotations, write_vidor(videos, out_dir / "vidor", split)
+
+
+def write_vidor(videos: dict[str, dict], vidor_dir: Path, split: str = "test") -> Path:
+    """Write ``videos`` as a nested VidOR directory (``validation/`` for test, else ``training/``)."""
+    vidor_dir = Path(vidor_dir)
+    part = vidor_dir / ("validation" if split == "test" else "training")
+    for vid, video in videos.items():
+        path = part / video["video_path"].split("/")[0] / f"{vid}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(msgspec.json.encode(video))
+    return vidor_dir
 
 
 def tubedetr_layout(entries: list[dict], videos: dict[str, dict]) -> dict:
