@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ from .extra import require
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
 WINDOW = (1400, 1250)
+LABEL = "//*[normalize-space(text())='action_center']"
 
 
 def draw_frame(path: Path, width: int = 640, height: int = 480) -> None:
@@ -42,12 +42,6 @@ def draw_frame(path: Path, width: int = 640, height: int = 480) -> None:
     draw.line((380, 150, 330, 285), fill=(160, 160, 170), width=8)
     draw.ellipse((300, 230, 350, 300), outline=(160, 160, 170), width=5)
     image.save(path, quality=92)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((server.HOST, 0))
-        return probe.getsockname()[1]
 
 
 def prepare(root: Path) -> builds.Build:
@@ -75,15 +69,17 @@ def capture(url: str, username: str, password: str, page: str, out: Path) -> Non
         driver.find_element(by.NAME, "email").send_keys(username)
         driver.find_element(by.NAME, "password").send_keys(password)
         driver.find_element(by.CSS_SELECTOR, "button[type=submit], input[type=submit]").click()
-        wait = require("selenium.webdriver.support.ui").WebDriverWait(driver, 60)
+        # The editor re-renders while it loads: an element found a moment ago can go stale; look it up again.
+        stale = require("selenium.common.exceptions").StaleElementReferenceException
+        wait = require("selenium.webdriver.support.ui").WebDriverWait(driver, 60, ignored_exceptions=(stale,))
         wait.until(lambda d: "/user/login" not in d.current_url)
         driver.get(page)
-        label = driver.find_element(by.XPATH, "//*[normalize-space(text())='action_center']")
+        driver.find_element(by.XPATH, LABEL)
         time.sleep(3)
-        label.click()
+        wait.until(lambda d: d.find_element(by.XPATH, LABEL).click() or True)
         # The frame is drawn on stacked canvases centred on the image; the whisk's head is below the centre.
-        canvas = driver.find_elements(by.TAG_NAME, "canvas")[-1]
-        webdriver.ActionChains(driver).move_to_element_with_offset(canvas, 6, 30).click().perform()
+        wait.until(lambda d: webdriver.ActionChains(d).move_to_element_with_offset(
+            d.find_elements(by.TAG_NAME, "canvas")[-1], 6, 30).click().perform() or True)
         time.sleep(1)
         png = driver.get_screenshot_as_png()
     finally:
@@ -99,12 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = root / "ls-data"
     try:
         job = prepare(root)
-        state = server.start(data_dir, root, free_port())
+        state = server.start(data_dir, root, server.free_port())
         try:
             workspace = Workspace(state.url, state.token)
-            project = workspace.project("centre points", label_config("single"))
-            workspace.local_storage(project.id, (job.directory / "frames").resolve(), "frames")
-            workspace.import_tasks(project.id, job.tasks)
+            project, _ = workspace.push("centre points", label_config("single"), job.directory / "frames", job.tasks)
             task = min(t["id"] for t in workspace.tasks(project.id))
             capture(state.url, state.username, state.password, f"{state.url}/projects/{project.id}/data?task={task}",
                     Path(args.out))
