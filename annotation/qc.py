@@ -23,7 +23,7 @@ import numpy as np
 
 from stvg_bench.errors import OptionError
 
-from .build import Build, local_files_url
+from .build import Build, display, local_files_url
 from .errors import AnnotationInputError
 
 VISIBLE, NOT_VISIBLE = "action visible", "no action visible"
@@ -56,7 +56,7 @@ def review_tasks(sample: list[dict], build: Build) -> list[dict]:
     for record in sample:
         video, second, segment_id = _key(record)
         frame = frames[(video, second, segment_id)]
-        tasks.append({"data": {"image": local_files_url(frame.path, build.document_root), "query": frame.step,
+        tasks.append({"data": {"image": local_files_url(frame.path, build.document_root), "query": display(frame.step),
                                "video": video, "second": second, "segment_id": segment_id,
                                "key": f"review/{video}/{second}/{segment_id}"}})
     return tasks

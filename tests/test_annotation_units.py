@@ -201,6 +201,13 @@ def test_sample_and_review_outcome():
     assert report["false_positive_rate"] == pytest.approx(report["false_positives"] / len(positives))
 
 
+def test_the_specialist_reads_the_step_as_annotators_do(job):
+    record = {"video": "vid", "second": 3, "segment_id": 0}
+    (task,) = qc.review_tasks([record], job)
+    assert task["data"]["query"] == "crack eggs" == next(
+        t["data"]["query"] for t in job.tasks if t["data"]["second"] == 3 and t["data"]["segment_id"] == 0)
+
+
 def test_missing_extra_says_how_to_install():
     with pytest.raises(ExtraMissing, match=r"pip install 'stvg-bench\[annotation\]'"):
         require("label_studio_sdk_that_does_not_exist")
