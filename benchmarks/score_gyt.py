@@ -20,11 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from measure import compile_bytecode, measured
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "groundingyoutube"
@@ -152,22 +152,6 @@ def build() -> None:
     (WORK / "reference_inputs.json").write_text(json.dumps(reference))
 
 
-def run_once(command: list[str]) -> tuple[float, float, str]:
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    stdout, stderr = process.stdout.read(), process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{stderr}")
-    return time.perf_counter() - start, usage.ru_maxrss / 1024, stdout
-
-
-def measured(command: list[str], repeats: int) -> dict:
-    runs = [run_once(command) for _ in range(repeats)]
-    return {"seconds": statistics.median(r[0] for r in runs), "peak_mb": statistics.median(r[1] for r in runs),
-            "stdout": runs[-1][2]}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -178,6 +162,7 @@ def main() -> int:
         return 0
     python = sys.executable
     subprocess.run([python, __file__, "--build-only"], check=True)  # keeps this process small (see wait4)
+    compile_bytecode()
     cli = str(Path(python).with_name("stvg-bench"))
     common = ["--dataset", "groundingyoutube", "--annotations", str(DATA), "--no-ci"]
     tasks = {"spatial": "spatial.json", "temporal": "temporal.json", "spatio-temporal": "spatio_temporal.json"}

@@ -28,12 +28,12 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from measure import compile_bytecode, measured
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data" / "vidstg" / "test_annotations.json"
@@ -109,30 +109,8 @@ def build_inputs(force: bool) -> dict[str, Path]:
     return paths
 
 
-def measured(command: list[str], repeats: int, env=None, prepare=None) -> dict:
-    """Median wall time and peak RSS over ``repeats`` runs (``prepare()`` before each)."""
-    walls, peaks, out = [], [], ""
-    for _ in range(repeats):
-        if prepare is not None:
-            prepare()
-        wall, peak, out = run_once(command, env)
-        walls.append(wall)
-        peaks.append(peak)
-    return {"seconds": statistics.median(walls), "peak_mb": statistics.median(peaks), "stdout": out}
 
 
-def run_once(command: list[str], env) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB, from wait4) and stdout of one process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    stdout = process.stdout.read()
-    stderr = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - start
-    if process.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(map(str, command))}\n{stderr}")
-    return wall, usage.ru_maxrss / 1024, stdout
 
 
 def main() -> int:
@@ -150,6 +128,7 @@ def main() -> int:
     # Inputs are built in a child process: a child's peak RSS counts what it inherits at fork,
     # so this process must stay small for the figures below to be the children's own.
     subprocess.run([python, __file__, "--build-only", *(["--rebuild"] if args.rebuild else [])], check=True)
+    compile_bytecode()
     paths = {
         "annotations": WORK / "test.json",
         "json": WORK / "tubedetr_predictions.json",
