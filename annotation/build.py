@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from stvg_bench import atomic
-from stvg_bench.actions import normalise_step
-from stvg_bench.errors import InputFileError, OptionError
-from stvg_bench.jsonio import dumps_pretty
+from stvg_bench.core import atomic
+from stvg_bench.core.errors import InputFileError, OptionError
+from stvg_bench.core.jsonio import dumps_pretty
+from stvg_bench.data.actions import normalise_step
 
 from .errors import AnnotationInputError
 from .frames import Frame, Segment, folder_frames, read_segments, video_frames

@@ -133,8 +133,9 @@ def run_server(args) -> int:
 
 
 def run_users(args) -> int:
+    from stvg_bench.core.errors import OptionError
+
     from . import server
-    from stvg_bench.errors import OptionError
 
     workspace = _workspace(args)
     password = None
@@ -210,9 +211,9 @@ def run_derive(args) -> int:
 
 
 def run_qc(args) -> int:
-    from stvg_bench import atomic
-    from stvg_bench.errors import InputFileError, OptionError
-    from stvg_bench.jsonio import dumps_pretty
+    from stvg_bench.core import atomic
+    from stvg_bench.core.errors import InputFileError, OptionError
+    from stvg_bench.core.jsonio import dumps_pretty
 
     from . import qc
 

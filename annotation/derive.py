@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from stvg_bench import atomic
-from stvg_bench.errors import OptionError
-from stvg_bench.jsonio import dumps_pretty
+from stvg_bench.core import atomic
+from stvg_bench.core.errors import OptionError
+from stvg_bench.core.jsonio import dumps_pretty
 
 from .build import Build
 from .errors import AnnotationInputError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stvg_bench.errors import StvgBenchError
+from stvg_bench.core.errors import StvgBenchError
 
 
 class AnnotationInputError(StvgBenchError):

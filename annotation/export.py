@@ -22,9 +22,9 @@ from dataclasses import astuple, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
-from stvg_bench import atomic
-from stvg_bench.errors import InputFileError
-from stvg_bench.jsonio import dumps_pretty
+from stvg_bench.core import atomic
+from stvg_bench.core.errors import InputFileError
+from stvg_bench.core.jsonio import dumps_pretty
 
 from .build import Build
 from .errors import AnnotationInputError

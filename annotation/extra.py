@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from stvg_bench.errors import StvgBenchError
+from stvg_bench.core.errors import StvgBenchError
 
 INSTALL = "pip install 'stvg-bench[annotation]'"
 

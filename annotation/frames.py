@@ -16,7 +16,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from stvg_bench.errors import InputFileError
+from stvg_bench.core.errors import InputFileError
 
 from .errors import AnnotationInputError
 from .extra import require

@@ -21,7 +21,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from stvg_bench.errors import OptionError
+from stvg_bench.core.errors import OptionError
 
 from .build import Build, display, local_files_url
 from .errors import AnnotationInputError

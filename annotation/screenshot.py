@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from stvg_bench import atomic
+from stvg_bench.core import atomic
 
 from . import build as builds
 from . import server

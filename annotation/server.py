@@ -28,8 +28,8 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from stvg_bench import atomic
-from stvg_bench.errors import InputFileError, OptionError, StvgBenchError
+from stvg_bench.core import atomic
+from stvg_bench.core.errors import InputFileError, OptionError, StvgBenchError
 
 STATE_FILE = "stvg-bench-server.json"
 HOST = "127.0.0.1"

@@ -17,15 +17,15 @@ _LAZY = {
     "load_dataset": ("stvg_bench.datasets", "load_dataset"),
     "load_predictions": ("stvg_bench.formats", "load_predictions"),
     "write_predictions": ("stvg_bench.formats", "write_predictions"),
-    "Predictions": ("stvg_bench.predictions", "Predictions"),
+    "Predictions": ("stvg_bench.data.tubes", "Predictions"),
     "Evaluator": ("stvg_bench.evaluate", "Evaluator"),
     "ActionEvaluator": ("stvg_bench.evaluate_actions", "ActionEvaluator"),
     "load_action_predictions": ("stvg_bench.formats.actions", "load_action_predictions"),
     "write_action_predictions": ("stvg_bench.formats.actions", "write_action_predictions"),
     "score": ("stvg_bench.evaluate", "score"),
     "ScoreResult": ("stvg_bench.results", "ScoreResult"),
-    "PROTOCOLS": ("stvg_bench.protocols", "PROTOCOLS"),
-    "StvgBenchError": ("stvg_bench.errors", "StvgBenchError"),
+    "PROTOCOLS": ("stvg_bench.protocols.tubes", "PROTOCOLS"),
+    "StvgBenchError": ("stvg_bench.core.errors", "StvgBenchError"),
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -18,11 +18,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .core.errors import AnnotationError, DatasetMismatchError, InvalidValueError, OptionError, SampleIdError
+from .data.tubes import Predictions
 from .datasets.base import Dataset
-from .errors import AnnotationError, DatasetMismatchError, InvalidValueError, OptionError, SampleIdError
 from .metrics.stvg import MISSING_POLICIES, metric_columns, metric_names, score_samples
-from .predictions import Predictions
-from .protocols import Protocol, get_protocol
+from .protocols.tubes import Protocol, get_protocol
 from .results import ComparisonResult, ScoreResult, compare, summarise
 from .statistics import N_RESAMPLES, SEED, mean_statistic
 

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .actions import BACKGROUND, seconds_key
+from .core.errors import DatasetMismatchError, FormatError, InvalidValueError, OptionError, SampleIdError
+from .core.geometry import box_iou
+from .data.actions import BACKGROUND, seconds_key
 from .datasets.base import ActionDataset
-from .errors import DatasetMismatchError, FormatError, InvalidValueError, OptionError, SampleIdError
 from .formats.actions import BOX, HEATMAP, ActionPredictions
-from .geometry import box_iou
-from .heatmaps import argmax_point, mask
 from .metrics import spatial, temporal, video_map
 from .metrics.frame_map import frame_map
+from .metrics.heatmaps import argmax_point, mask
 from .results import ComparisonResult, ScoreResult, compare, summarise
 from .statistics import N_RESAMPLES, SEED, ratio_statistic
 

@@ -11,11 +11,18 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, atomic
-from .errors import OptionError
-from .jsonio import dumps_pretty
+from . import __version__
+from .core import atomic
+from .core.errors import OptionError
+from .core.jsonio import dumps_pretty
 from .metrics.stvg import SampleScores
-from .statistics import PairedDifference, Statistic, paired_bootstrap_statistics, percentile_interval, resampled
+from .statistics import (
+    PairedDifference,
+    Statistic,
+    paired_bootstrap_statistics,
+    percentile_interval,
+    resampled,
+)
 
 RESULTS_FORMAT = "stvg-bench/results"
 RESULTS_VERSION = 1

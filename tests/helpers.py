@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from stvg_bench.data.tubes import Predictions
 from stvg_bench.datasets.base import Dataset
-from stvg_bench.datasets.vidstg import ADAPTER as VIDSTG, vidstg_groundtruth, _SampleColumns
-from stvg_bench.predictions import Predictions
+from stvg_bench.datasets.vidstg import ADAPTER as VIDSTG
+from stvg_bench.datasets.vidstg import _SampleColumns, vidstg_groundtruth
 
 
 def as_reference_predictions(predictions: Predictions) -> dict:

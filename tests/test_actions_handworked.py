@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from stvg_bench.errors import OptionError
+from stvg_bench.core.errors import OptionError
 from stvg_bench.evaluate_actions import ActionEvaluator
 from stvg_bench.formats.actions import load_action_predictions
-from stvg_bench.heatmaps import argmax_point, upsample
 from stvg_bench.metrics import video_map
+from stvg_bench.metrics.heatmaps import argmax_point, upsample
 
 from .gyt_helpers import load_gyt, write_document, write_gyt
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from stvg_bench.actions import normalise_step
+from stvg_bench.data.actions import normalise_step
 from stvg_bench.datasets import load_dataset
 from stvg_bench.evaluate_actions import ActionEvaluator, gt_instances
 from stvg_bench.formats.actions import load_action_predictions

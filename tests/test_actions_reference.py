@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from stvg_bench.evaluate_actions import ActionEvaluator, gt_instances
 from stvg_bench.formats.actions import load_action_predictions
-from stvg_bench.heatmaps import argmax_point, upsample
 from stvg_bench.metrics import video_map
+from stvg_bench.metrics.heatmaps import argmax_point, upsample
 
 from .gyt_helpers import load_gyt, write_document, write_gyt
 from .reference import slow_actions

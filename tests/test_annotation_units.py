@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from annotation import build as builds
 from annotation import derive, export, qc
-from annotation.extra import ExtraMissing, require
 from annotation.export import Response
+from annotation.extra import ExtraMissing, require
 
 from .annotation_helpers import around, choice, click, write_segments, write_video
 

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from stvg_bench import atomic
+from stvg_bench.core import atomic
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from stvg_bench.core.jsonio import loads_exact
+from stvg_bench.data.tubes import Predictions
 from stvg_bench.datasets import load_dataset
 from stvg_bench.datasets.synthetic import make_predictions
 from stvg_bench.formats import REGISTRY, load_predictions, write_predictions
-from stvg_bench.jsonio import loads_exact
-from stvg_bench.predictions import Predictions
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,7 @@ def test_gzip_and_plain_have_different_hashes_but_the_same_content(synthetic, pr
 
 
 def test_stcat_needs_the_dataset(predictions, synthetic, tmp_path):
-    from stvg_bench.errors import OptionError
+    from stvg_bench.core.errors import OptionError
 
     path = tmp_path / "s.json"
     write_predictions(predictions, path, "stcat", synthetic)

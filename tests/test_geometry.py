@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stvg_bench.geometry import box_area, box_iou, interval_iou, is_inverted, xywh_to_xyxy
+from stvg_bench.core.geometry import box_area, box_iou, interval_iou, is_inverted, xywh_to_xyxy
 
 coordinate = st.floats(-1000, 1000, allow_nan=False, allow_infinity=False)
 box = st.tuples(coordinate, coordinate, coordinate, coordinate)

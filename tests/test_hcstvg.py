@@ -8,11 +8,11 @@ import json
 import numpy as np
 import pytest
 
+from stvg_bench.data.tubes import GroundTruth
 from stvg_bench.datasets import load_dataset
 from stvg_bench.datasets.synthetic import make_predictions
 from stvg_bench.evaluate import Evaluator
 from stvg_bench.formats import write_predictions
-from stvg_bench.groundtruth import GroundTruth
 
 from .helpers import hcstvg_proc, make_hcstvg_official
 

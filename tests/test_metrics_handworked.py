@@ -6,11 +6,11 @@ import dataclasses
 
 import numpy as np
 import pytest
+from stvg_bench.protocols.tubes import DENSE, STCAT, TUBEDETR
 
-from stvg_bench.errors import SampleIdError
+from stvg_bench.core.errors import SampleIdError
+from stvg_bench.data.tube_table import tubedetr_sampled_frames
 from stvg_bench.evaluate import Evaluator
-from stvg_bench.protocols import DENSE, STCAT, TUBEDETR
-from stvg_bench.scoring_table import tubedetr_sampled_frames
 
 from .helpers import preds, tiny_vidstg
 
@@ -213,8 +213,8 @@ def test_hcstvg_one_frame_offset_between_protocols():
     #           F = {0, 6, 12, ...} and F ∩ G = {12, 18}; TubeDETR compares the prediction for frame 12
     #           (truth bbox[2]) with bbox[1]: IoU = (100 - 10) / (100 + 10) = 9 / 11, same on 18
     #           -> vIoU = 2 x 9/11 / |F ∩ [10, 21)| = 9 / 11, gt_vIoU = 9 / 11.
-    from stvg_bench.datasets.hcstvg import HcstvgAdapter, _Samples, hcstvg_groundtruth
     from stvg_bench.datasets.base import Dataset
+    from stvg_bench.datasets.hcstvg import HcstvgAdapter, _Samples, hcstvg_groundtruth
 
     samples = _Samples()
     boxes = [(10.0 * k, 0.0, 100.0, 50.0) for k in range(10)]

@@ -9,12 +9,11 @@ import json
 import numpy as np
 import pytest
 
+from stvg_bench.data.tubes import GroundTruth, Predictions
 from stvg_bench.datasets.synthetic import make_predictions
 from stvg_bench.datasets.vidstg import ADAPTER as VIDSTG
 from stvg_bench.evaluate import Evaluator
 from stvg_bench.formats import load_predictions, write_predictions
-from stvg_bench.groundtruth import GroundTruth
-from stvg_bench.predictions import Predictions
 
 from .helpers import as_reference_predictions
 from .reference import slow_stvg

@@ -13,13 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from stvg_bench.core.errors import AnnotationError, SampleIdError
+from stvg_bench.data.tubes import Predictions
 from stvg_bench.datasets.base import Dataset
 from stvg_bench.datasets.hcstvg import ADAPTERS, _read_official, hcstvg_groundtruth
 from stvg_bench.datasets.synthetic import groundtruth_from
 from stvg_bench.datasets.vidstg import ADAPTER as VIDSTG
-from stvg_bench.errors import AnnotationError, SampleIdError
 from stvg_bench.evaluate import Evaluator
-from stvg_bench.predictions import Predictions
 
 from .helpers import as_reference_predictions, make_hcstvg_official
 from .reference import slow_stvg

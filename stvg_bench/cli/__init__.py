@@ -1,7 +1,7 @@
 """The ``stvg-bench`` command line.
 
 Bad input never produces a traceback: every
-:class:`~stvg_bench.errors.StvgBenchError` becomes one line on stderr and
+:class:`~stvg_bench.core.errors.StvgBenchError` becomes one line on stderr and
 exit code 2. Set ``STVG_BENCH_DEBUG=1`` to see tracebacks of internal errors.
 """
 
@@ -12,7 +12,7 @@ import os
 import sys
 
 from .. import __version__
-from ..errors import OptionError, StvgBenchError
+from ..core.errors import OptionError, StvgBenchError
 
 
 class _Parser(argparse.ArgumentParser):

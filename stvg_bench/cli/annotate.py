@@ -14,6 +14,6 @@ def add_commands(commands) -> None:
 
 
 def _not_installed(args) -> int:
-    from ..errors import OptionError
+    from ..core.errors import OptionError
 
     raise OptionError("the annotation package is not installed: pip install 'stvg-bench[annotation]'")

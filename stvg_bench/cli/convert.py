@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from ..core.errors import OptionError
 from ..datasets import ActionDataset
-from ..errors import OptionError
 from ..evaluate import check_against_dataset
-from ..formats.actions import load_action_predictions, write_action_predictions
 from ..formats import REGISTRY, get_format, load_predictions, write_predictions
+from ..formats.actions import load_action_predictions, write_action_predictions
 from .options import add_dataset_options, dataset_from
 
 

@@ -69,8 +69,8 @@ def run_fetch(args) -> int:
 def run_check(args) -> int:
     from rich.table import Table
 
-    from .. import atomic
-    from ..jsonio import dumps_pretty
+    from ..core import atomic
+    from ..core.jsonio import dumps_pretty
     from ..report import console
     from .options import dataset_from
 

@@ -35,7 +35,8 @@ def add_commands(commands) -> None:
 
 
 def run_demo(args) -> int:
-    from ..report import console as make_console, print_comparison, print_score
+    from ..report import console as make_console
+    from ..report import print_comparison, print_score
 
     console = make_console()
     out = Path(args.out)

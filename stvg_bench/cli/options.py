@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..core.errors import OptionError
 from ..datasets import REGISTRY, ActionDataset, Dataset, get_adapter, load_dataset
-from ..errors import OptionError
 from ..evaluate import Evaluator
 from ..evaluate_actions import ActionEvaluator
 from ..formats import load_predictions

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import OptionError
+from ..core.errors import OptionError
 from .base import ActionDataset, Dataset, DatasetAdapter, DatasetInfo
 
 REGISTRY: dict[str, DatasetAdapter] = {}

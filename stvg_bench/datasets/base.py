@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..actions import ActionGroundTruth
-from ..errors import OptionError, SampleIdError
-from ..groundtruth import GroundTruth
-from ..protocols import Protocol, get_protocol
-from .. import scoring_table
-from ..scoring_table import ScoringTable
+from ..core.errors import OptionError, SampleIdError
+from ..data import tube_table as scoring_table
+from ..data.actions import ActionGroundTruth
+from ..data.tube_table import ScoringTable
+from ..data.tubes import GroundTruth
+from ..protocols.tubes import Protocol, get_protocol
 
 
 @dataclass(frozen=True)

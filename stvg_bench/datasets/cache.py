@@ -16,8 +16,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import groundtruth
-from ..groundtruth import GroundTruth
+from ..data import tubes as groundtruth
+from ..data.tubes import GroundTruth
 
 
 def cache_root() -> Path:

@@ -15,8 +15,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import atomic
-from ..errors import AnnotationError, InputFileError, OptionError
+from ..core import atomic
+from ..core.errors import AnnotationError, InputFileError, OptionError
 from .cache import cache_root, file_sha256
 
 VIDSTG_COMMIT = "126d87fa8efe1e5b5dfc1c303258c9bfef18f5fb"

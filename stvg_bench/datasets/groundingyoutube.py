@@ -24,9 +24,9 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-from ..actions import BACKGROUND, ActionGroundTruth, SpatialQueries, normalise_step, seconds_key
-from ..errors import AnnotationError, InputFileError, OptionError
-from ..jsonio import read_bytes
+from ..core.errors import AnnotationError, InputFileError, OptionError
+from ..core.jsonio import read_bytes
+from ..data.actions import BACKGROUND, ActionGroundTruth, SpatialQueries, normalise_step, seconds_key
 from .base import ActionDataset, DatasetAdapter, DatasetInfo
 from .cache import cache_root, file_sha256
 

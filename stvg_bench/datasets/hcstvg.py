@@ -23,12 +23,12 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-from ..errors import AnnotationError, DatasetMismatchError, InputFileError
-from ..geometry import xywh_to_xyxy
-from ..groundtruth import GroundTruth
-from ..jsonio import gc_paused, read_bytes, read_head
-from ..protocols import Protocol
-from ..scoring_table import ScoringTable, closed_table, half_open_table
+from ..core.errors import AnnotationError, DatasetMismatchError, InputFileError
+from ..core.geometry import xywh_to_xyxy
+from ..core.jsonio import gc_paused, read_bytes, read_head
+from ..data.tube_table import ScoringTable, closed_table, half_open_table
+from ..data.tubes import GroundTruth
+from ..protocols.tubes import Protocol
 from .base import Dataset, DatasetInfo, TubeAdapter
 from .cache import cached_groundtruth, file_sha256
 from .sniff import describe_layout, sniff_layout

@@ -21,11 +21,10 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-from ..errors import OptionError
-from ..groundtruth import GroundTruth
-from ..predictions import Predictions
-from ..protocols import TUBEDETR
-from ..scoring_table import concat_ranges, tubedetr_sampled_frames, window_boxes
+from ..core.errors import OptionError
+from ..data.tube_table import concat_ranges, tubedetr_sampled_frames, window_boxes
+from ..data.tubes import GroundTruth, Predictions
+from ..protocols.tubes import TUBEDETR
 from .base import Dataset, DatasetInfo, TubeAdapter
 from .vidstg import QUERY_TYPES, _Entry, columns_from_official, resolve_vidstg, vidstg_groundtruth
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-from ..errors import AnnotationError, InputFileError
-from ..jsonio import gc_paused, read_bytes
+from ..core.errors import AnnotationError, InputFileError
+from ..core.jsonio import gc_paused, read_bytes
 
 
 class _BBox(msgspec.Struct, gc=False):

@@ -22,17 +22,17 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-from ..errors import AnnotationError, DatasetMismatchError, InputFileError
-from ..geometry import xywh_to_xyxy
-from ..groundtruth import GroundTruth
-from ..ids import parse_ids
-from ..jsonio import gc_paused, read_bytes, read_head
-from ..progress import track
-from ..protocols import Protocol
-from ..scoring_table import ScoringTable, closed_table, half_open_table
+from ..core.errors import AnnotationError, DatasetMismatchError, InputFileError
+from ..core.geometry import xywh_to_xyxy
+from ..core.ids import parse_ids
+from ..core.jsonio import gc_paused, read_bytes, read_head
+from ..core.progress import track
+from ..data.tube_table import ScoringTable, closed_table, half_open_table
+from ..data.tubes import GroundTruth
+from ..protocols.tubes import Protocol
 from . import vidor
 from .base import Dataset, DatasetInfo, TubeAdapter
-from .cache import cached_groundtruth, cache_root, directory_signature, file_sha256
+from .cache import cache_root, cached_groundtruth, directory_signature, file_sha256
 from .sniff import describe_layout, sniff_layout
 
 QUERY_TYPES = ("declarative", "interrogative")

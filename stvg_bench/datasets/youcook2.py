@@ -16,9 +16,9 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-from ..actions import ActionGroundTruth, SpatialQueries
-from ..errors import AnnotationError, InputFileError
-from ..jsonio import read_bytes
+from ..core.errors import AnnotationError, InputFileError
+from ..core.jsonio import read_bytes
+from ..data.actions import ActionGroundTruth, SpatialQueries
 from .base import ActionDataset, DatasetAdapter, DatasetInfo
 from .cache import file_sha256
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from ..core.errors import FormatError, OptionError
+from ..core.jsonio import decompress, loads_exact, read_raw
+from ..data.tubes import Predictions
 from ..datasets.base import Dataset
-from ..errors import FormatError, OptionError
-from ..jsonio import decompress, loads_exact, read_raw
-from ..predictions import Predictions
 from .base import JsonPredictionFormat, PredictionFormat
 
 REGISTRY: dict[str, PredictionFormat] = {}

@@ -28,12 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import atomic
-from ..actions import BACKGROUND, normalise_step
+from ..core import atomic
+from ..core.errors import FormatError, InvalidValueError, OptionError
+from ..core.jsonio import decompress, dumps_pretty, loads_exact, read_raw
+from ..data.actions import BACKGROUND, normalise_step
+from ..data.tubes import PredictionMeta
 from ..datasets.base import ActionDataset
-from ..errors import FormatError, InvalidValueError, OptionError
-from ..jsonio import decompress, dumps_pretty, loads_exact, read_raw
-from ..predictions import PredictionMeta
 from .base import require_dict, require_numbers, sample_key
 
 FORMAT = "stvg-bench/action-grounding"

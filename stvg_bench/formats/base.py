@@ -23,11 +23,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import atomic
+from ..core import atomic
+from ..core.errors import FormatError, InvalidValueError, SampleIdError
+from ..core.jsonio import DuplicateKeys, decompress, loads_exact, nearest_keys, read_raw
+from ..data.tubes import Predictions
 from ..datasets.base import Dataset
-from ..errors import FormatError, InvalidValueError, SampleIdError
-from ..jsonio import DuplicateKeys, decompress, loads_exact, nearest_keys, read_raw
-from ..predictions import Predictions
 
 
 class PredictionFormat(ABC):

@@ -21,11 +21,11 @@ from itertools import chain
 import msgspec
 import numpy as np
 
+from ..core.errors import FormatError
+from ..core.ids import parse_ids
+from ..core.jsonio import check_no_duplicates, gc_paused, loads_exact
+from ..data.tubes import Predictions
 from ..datasets.base import Dataset
-from ..errors import FormatError
-from ..ids import parse_ids
-from ..jsonio import check_no_duplicates, gc_paused, loads_exact
-from ..predictions import Predictions
 from .base import (
     JsonPredictionFormat,
     containers_in,

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import atomic
+from ..core import atomic
+from ..core.errors import FormatError, InputFileError, InvalidValueError
+from ..data.tubes import Predictions
 from ..datasets.base import Dataset
-from ..errors import FormatError, InputFileError, InvalidValueError
-from ..predictions import Predictions
 from .base import PredictionFormat
 from .canonical import FORMAT, VERSION, check_envelope
 

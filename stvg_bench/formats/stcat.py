@@ -18,11 +18,11 @@ from itertools import chain
 import msgspec
 import numpy as np
 
+from ..core.errors import FormatError, OptionError
+from ..core.ids import parse_ids
+from ..core.jsonio import gc_paused
+from ..data.tubes import Predictions
 from ..datasets.base import Dataset
-from ..errors import FormatError, OptionError
-from ..ids import parse_ids
-from ..jsonio import gc_paused
-from ..predictions import Predictions
 from .base import (
     JsonPredictionFormat,
     containers_in,

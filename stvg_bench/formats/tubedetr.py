@@ -17,11 +17,11 @@ from itertools import chain
 import msgspec
 import numpy as np
 
+from ..core.errors import FormatError, SampleIdError
+from ..core.ids import parse_id_pairs, parse_ids
+from ..core.jsonio import DuplicateKeys, gc_paused
+from ..data.tubes import Predictions
 from ..datasets.base import Dataset
-from ..errors import FormatError, SampleIdError
-from ..ids import parse_id_pairs, parse_ids
-from ..jsonio import DuplicateKeys, gc_paused
-from ..predictions import Predictions
 from .base import (
     JsonPredictionFormat,
     containers_in,

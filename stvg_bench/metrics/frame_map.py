@@ -18,7 +18,7 @@ import io
 
 import numpy as np
 
-from ..actions import ActionGroundTruth, seconds_key
+from ..data.actions import ActionGroundTruth, seconds_key
 from .video_map import Tubes
 
 

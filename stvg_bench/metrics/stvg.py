@@ -1,7 +1,7 @@
 """Spatio-temporal grounding metrics (METRICS.md §2): tIoU, vIoU, gt_vIoU, vIoU@R.
 
-Inputs are a :class:`~stvg_bench.scoring_table.ScoringTable` (the ground truth
-under a protocol) and :class:`~stvg_bench.predictions.Predictions`; every step is
+Inputs are a :class:`~stvg_bench.data.tube_table.ScoringTable` (the ground truth
+under a protocol) and :class:`~stvg_bench.data.tubes.Predictions`; every step is
 a vectorised operation over one row per scored ground-truth frame.
 
 Per sample, with ``F`` the protocol's scored frames, ``G`` the ground-truth
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import SampleIdError
-from ..geometry import box_iou, interval_iou, is_inverted
-from ..predictions import Predictions
-from ..scoring_table import ScoringTable, frame_keys
+from ..core.errors import SampleIdError
+from ..core.geometry import box_iou, interval_iou, is_inverted
+from ..data.tube_table import ScoringTable
+from ..data.tubes import Predictions, frame_keys
 
 MISSING_POLICIES = ("error", "zero")
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..actions import ActionGroundTruth, gt_second_sets
+from ..data.actions import ActionGroundTruth, gt_second_sets
 from .spatial import hits
 
 

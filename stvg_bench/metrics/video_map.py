@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..geometry import box_area, box_intersection
+from ..core.geometry import box_area, box_intersection
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5)
 TUBE_IOUS = ("voxel", "act")

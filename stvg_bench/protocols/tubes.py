@@ -3,7 +3,7 @@
 A protocol decides which frames are scored, how the ground-truth interval is
 closed, and what happens to frames without a predicted box. Dataset adapters
 read these fields when they resolve their ground truth into a
-:class:`~stvg_bench.scoring_table.ScoringTable`; every field is printed with the
+:class:`~stvg_bench.data.tube_table.ScoringTable`; every field is printed with the
 results. Any change of behaviour bumps ``version``.
 """
 
@@ -14,7 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from .errors import OptionError
+from ..core.errors import OptionError
 
 
 @dataclass(frozen=True)

@@ -19,19 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import atomic
-from .errors import OptionError
-from .groundtruth import GroundTruth
-from .protocols import Protocol
-
-FRAME_BIAS = 1 << 31
-FRAME_MIN = -(1 << 31)
-FRAME_MAX = (1 << 31) - 1
-
-
-def frame_keys(position: np.ndarray, frame: np.ndarray) -> np.ndarray:
-    """Sortable int64 key of (sample position, frame); frames must lie in int32 range."""
-    return (np.asarray(position, dtype=np.int64) << 32) + (np.asarray(frame, dtype=np.int64) + FRAME_BIAS)
+from ..core import atomic
+from ..core.errors import OptionError
+from ..protocols.tubes import Protocol
+from .tubes import FRAME_MAX, FRAME_MIN, GroundTruth, frame_keys
 
 
 @dataclass(frozen=True)
