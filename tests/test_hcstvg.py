@@ -14,7 +14,8 @@ from stvg_bench.datasets.synthetic import make_predictions
 from stvg_bench.evaluate import Evaluator
 from stvg_bench.formats import write_predictions
 
-from .helpers import hcstvg_proc, make_hcstvg_official
+from .helpers import as_reference_predictions, hcstvg_proc, make_hcstvg_official
+from .reference import slow_stvg
 
 
 @pytest.fixture(params=[False, True], ids=["v1", "v2"])
@@ -61,9 +62,10 @@ def test_every_protocol_scores_both_layouts_identically(layouts, protocol):
 
 
 def test_cli_with_stcat_format(layouts, run_cli, tmp_path):
-    name, split, _, dataset, _ = layouts
+    name, split, official, dataset, _ = layouts
+    predictions = make_predictions(dataset.gt, "good", frames="input")
     path = tmp_path / "stcat.json"
-    write_predictions(make_predictions(dataset.gt, "good", frames="input"), path, "stcat", dataset)
+    write_predictions(predictions, path, "stcat", dataset)
     official_path = next(p for p in tmp_path.iterdir() if p.name in ("test.json", "val_v2.json"))
     out = tmp_path / "r.json"
     code, _, stderr = run_cli(
@@ -81,4 +83,8 @@ def test_cli_with_stcat_format(layouts, run_cli, tmp_path):
         out,
     )
     assert code == 0, stderr
-    assert json.loads(out.read_text())["metrics"]["all"]["m_vIoU"] > 0.3
+    metrics = json.loads(out.read_text())["metrics"]
+    samples = slow_stvg.hcstvg_samples_official(official, v2=name == "hcstvg-v2")
+    _, expected = slow_stvg.evaluate(samples, as_reference_predictions(predictions), "stcat")
+    assert set(metrics) == set(expected) == {"all"}
+    assert metrics["all"] == pytest.approx(expected["all"], abs=1e-12)
