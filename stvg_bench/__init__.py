@@ -3,29 +3,33 @@
 The public API is imported lazily so that ``stvg-bench`` starts fast:
 
 * :func:`load_dataset` - a dataset split as columnar arrays (cached parse);
-* :func:`load_predictions` - a prediction file in any supported format;
-* :class:`Predictions` ``.from_arrays`` - predictions built in memory;
-* :class:`Evaluator` / :func:`score` - scores with bootstrap intervals;
-* :func:`load_action_predictions` / :class:`ActionEvaluator` - the same for
-  GroundingYouTube and YouCook2-Interactions;
-* :data:`PROTOCOLS` - the named, versioned protocols.
+* :func:`load_predictions` / :func:`write_predictions` - prediction files in any registered format;
+* :class:`Predictions` ``.from_arrays`` - tube predictions built in memory;
+* :class:`Evaluator` / :func:`score` - scores of any task, with bootstrap intervals;
+* :func:`get_protocol` - the named, versioned protocols;
+* :func:`load_results` - a results file (version 1 or 2) read back;
+* :data:`DATASETS`, :data:`FORMATS`, :data:`TASKS`, :data:`PROTOCOLS`, :data:`BASELINES` - the registries.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _LAZY = {
     "load_dataset": ("stvg_bench.datasets", "load_dataset"),
     "load_predictions": ("stvg_bench.formats", "load_predictions"),
     "write_predictions": ("stvg_bench.formats", "write_predictions"),
     "Predictions": ("stvg_bench.data.tubes", "Predictions"),
-    "Evaluator": ("stvg_bench.evaluate", "Evaluator"),
-    "ActionEvaluator": ("stvg_bench.evaluate_actions", "ActionEvaluator"),
-    "load_action_predictions": ("stvg_bench.formats.actions", "load_action_predictions"),
-    "write_action_predictions": ("stvg_bench.formats.actions", "write_action_predictions"),
-    "score": ("stvg_bench.evaluate", "score"),
-    "ScoreResult": ("stvg_bench.results", "ScoreResult"),
-    "PROTOCOLS": ("stvg_bench.protocols.tubes", "PROTOCOLS"),
+    "ActionPredictions": ("stvg_bench.data.actions", "ActionPredictions"),
+    "Evaluator": ("stvg_bench.tasks.base", "Evaluator"),
+    "score": ("stvg_bench.tasks.base", "score"),
+    "ScoreResult": ("stvg_bench.results.result", "ScoreResult"),
+    "load_results": ("stvg_bench.results.io", "load_results"),
+    "get_protocol": ("stvg_bench.protocols", "get_protocol"),
     "StvgBenchError": ("stvg_bench.core.errors", "StvgBenchError"),
+    "DATASETS": ("stvg_bench.registries", "DATASETS"),
+    "FORMATS": ("stvg_bench.registries", "FORMATS"),
+    "TASKS": ("stvg_bench.registries", "TASKS"),
+    "PROTOCOLS": ("stvg_bench.registries", "PROTOCOLS"),
+    "BASELINES": ("stvg_bench.registries", "BASELINES"),
 }
 
 __all__ = ["__version__", *_LAZY]

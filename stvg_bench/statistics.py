@@ -1,4 +1,4 @@
-"""Bootstrap confidence intervals (METRICS.md §6).
+"""Bootstrap confidence intervals (docs/METRICS.md §6).
 
 Procedure, exactly: for a group of ``n`` units (samples; videos for the
 action datasets), ``rng = numpy.random.default_rng(seed)`` draws ``idx =
@@ -76,17 +76,6 @@ def percentile_interval(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def resampled_means(values: np.ndarray, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> np.ndarray:
-    """``(n_resamples, k)`` means of ``values`` (``(n, k)``) over bootstrap resamples of its rows."""
-    values = np.asarray(values, dtype=np.float64)
-    return resampled(mean_statistic(values), len(values), n_resamples, seed)
-
-
-def bootstrap_ci(values: np.ndarray, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> np.ndarray:
-    """``(k, 2)`` 95% bootstrap interval of the column means of ``values``."""
-    return percentile_interval(resampled_means(values, n_resamples, seed))
-
-
 @dataclass(frozen=True)
 class PairedDifference:
     """Difference ``A - B`` of one metric with its paired-bootstrap 95% interval.
@@ -123,12 +112,3 @@ def paired_bootstrap_statistics(
             )
         )
     return out
-
-
-def paired_bootstrap(
-    values_a: np.ndarray, values_b: np.ndarray, n_resamples: int = N_RESAMPLES, seed: int = SEED
-) -> list[PairedDifference]:
-    """Paired bootstrap of ``A - B`` for each column of two ``(n, k)`` arrays over the same samples."""
-    return paired_bootstrap_statistics(
-        mean_statistic(values_a), mean_statistic(values_b), len(values_a), n_resamples, seed
-    )

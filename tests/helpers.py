@@ -124,3 +124,18 @@ def preds(segments: dict, boxes: dict | None = None, **meta) -> Predictions:
         boxes=[r[2] for r in rows],
         **meta,
     )
+
+
+def validate_results(document: dict) -> None:
+    """Validate a results file against the schema generated from its task's declared fields."""
+    import jsonschema
+
+    from stvg_bench.registries import TASKS
+    from stvg_bench.results.schema import result_schema
+
+    task = TASKS.get(document["task"])
+    options = task.parse_options(document["options"])
+    protocol = task.protocol(document["protocol"]["name"].partition("+")[0], options)
+    declared = {f.name: f for f in task.fields(protocol, options)}
+    assert [f["name"] for f in document["fields"]] == [n for n in declared if n in {f["name"] for f in document["fields"]}]
+    jsonschema.validate(document, result_schema(task.name, tuple(declared.values())))

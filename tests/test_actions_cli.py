@@ -43,10 +43,20 @@ def spatio_temporal():
 @pytest.mark.parametrize(
     "task, predictions, metrics",
     [
-        ("spatial", spatial_points(), ["pointing_accuracy"]),
-        ("temporal", labels(), ["IoD_no_bg", "Jaccard_no_bg", "IoD_with_bg", "Jaccard_with_bg"]),
+        # every point lies in its box: 11 / 11
+        ("spatial", spatial_points(), {"pointing_accuracy": 1.0}),
+        # vid-a (seconds 0-8): crack eggs G={2..5} P={2,3}: IoD 1, Jaccard 2/4; pour milk G={5..8} P={6}: 1, 1/4;
+        # background G={0,1} P={0,1,4,5,7,8}: IoD 2/6, Jaccard 2/6. vid_b (0-3): stir G={0..3} P={1}: 1, 1/4.
+        # no bg: IoD (1 + 1) / 2, Jaccard ((1/2 + 1/4) / 2 + 1/4) / 2; with bg: IoD ((1 + 1 + 1/3) / 3 + 1) / 2,
+        # Jaccard ((1/2 + 1/4 + 1/3) / 3 + 1/4) / 2
+        ("temporal", labels(), {"IoD_no_bg": 1.0, "Jaccard_no_bg": 0.3125, "IoD_with_bg": 8 / 9,
+                                "Jaccard_with_bg": 11 / 36}),
+        # IoU+Pointing: vid-a crack 1/4 (second 2 hits), pour 0; vid_b stir 1/4 -> ((1/4 + 0) / 2 + 1/4) / 2.
+        # One crack-eggs tube on seconds 2-3 vs the GT tube 2-5 (same boxes): voxel IoU 2/4 >= 0.5, AP 1;
+        # pour milk and stir have GT but no detection: AP 0 -> mAP 1/3 at every threshold.
         ("spatio-temporal", spatio_temporal(),
-         ["IoU+Pointing", "video_mAP@0.1", "video_mAP@0.3", "video_mAP@0.5", "video_mAP"]),
+         {"IoU+Pointing": 0.1875, **{f"video_mAP@{t}": 1 / 3 for t in ("0.1", "0.2", "0.3", "0.4", "0.5")},
+          "video_mAP": 1 / 3}),
     ],
 )
 def test_every_task_from_the_cli(run_cli, gyt_dir, tmp_path, task, predictions, metrics):
@@ -57,9 +67,9 @@ def test_every_task_from_the_cli(run_cli, gyt_dir, tmp_path, task, predictions, 
                                    "--task", task, "--out", out, "--per-sample", per_video)
     assert code == 0, stderr
     results = json.loads(out.read_text())
-    assert results["task"] == task and results["protocol"]["name"] == f"groundingyoutube-{task}"
+    assert results["task"] == f"action-{task}" and results["protocol"]["name"] == "gyt"
+    assert results["metrics"]["all"] == pytest.approx(metrics, abs=1e-12)
     for name in metrics:
-        assert 0.0 <= results["metrics"]["all"][name] <= 1.0
         assert name in stdout
     assert "resamples of videos" in stdout
     assert per_video.read_text().count("\n") == 3  # header + 2 videos

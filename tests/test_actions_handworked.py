@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from stvg_bench.core.errors import OptionError
-from stvg_bench.evaluate_actions import ActionEvaluator
-from stvg_bench.formats.actions import load_action_predictions
+from stvg_bench.tasks.base import Evaluator
+from stvg_bench.formats import load_predictions
+from stvg_bench.data.actions import Tubes
 from stvg_bench.metrics import video_map
 from stvg_bench.metrics.heatmaps import argmax_point, upsample
 
@@ -26,7 +27,7 @@ def score(tmp_path, videos, task, predictions, durations=None, **options):
         extra["durations"] = tmp_path / "durations.json"
     dataset = load_gyt(directory, **extra)
     path = write_document(tmp_path / "p.json", task, predictions)
-    return ActionEvaluator(dataset, task, **options).score(load_action_predictions(path, dataset), ci=False)
+    return Evaluator(dataset, task=task, **options).score(load_predictions(path, dataset), ci=False)
 
 
 def test_pointing_bounds_are_inclusive(tmp_path):
@@ -43,7 +44,7 @@ def test_pointing_bounds_are_inclusive(tmp_path):
 def test_the_spatial_task_without_any_boxed_second_is_refused(tmp_path):
     dataset = load_gyt(write_gyt(tmp_path / "gyt", {"v": {"segments": [("crack eggs", 0, 3)], "boxes": {}}}))
     with pytest.raises(OptionError, match="no boxed second"):
-        ActionEvaluator(dataset, "spatial")
+        Evaluator(dataset, task="spatial")
 
 
 def test_iou_accuracy_pooled_and_class_mean(tmp_path):
@@ -97,7 +98,7 @@ def test_iou_pointing(tmp_path):
 def tubes(*specs):
     """``(video, step, score, {second: box})`` -> Tubes."""
     rows = [(k, s, b) for k, (_, _, _, boxes) in enumerate(specs) for s, b in boxes.items()]
-    return video_map.Tubes(
+    return Tubes(
         video=np.array([s[0] for s in specs], dtype=np.int64), step=np.array([s[1] for s in specs], dtype=np.int64),
         score=np.array([s[2] for s in specs], dtype=float), box_tube=np.array([r[0] for r in rows], dtype=np.int64),
         box_second=np.array([r[1] for r in rows], dtype=np.int64), box_xyxy=np.array([r[2] for r in rows], dtype=float).reshape(-1, 4),
@@ -106,7 +107,7 @@ def tubes(*specs):
 
 def average_precision(detections, instances, threshold=0.5, kind="voxel"):
     pairs = video_map.pair_ious(detections, instances, kind)
-    flags = video_map.true_positives(detections, len(instances), pairs, (threshold,))
+    flags = video_map.true_positives(detections, len(instances), pairs, (threshold,), "greater_equal")
     statistic = video_map.map_statistic(detections, instances, flags, n_videos=3, n_classes=4)
     return float(statistic(np.ones((1, 3)))[0, 0])
 
@@ -144,8 +145,8 @@ def test_a_gt_instance_matched_twice_is_one_tp_and_one_fp():
     # and a second instance elsewhere left unmatched halves recall: AP = 1/2.
     instances = tubes((0, 1, 1.0, {0: SQUARE, 1: SQUARE}))
     detections = tubes((0, 1, 0.9, {0: SQUARE, 1: SQUARE}), (0, 1, 0.8, {0: SQUARE}))
-    pairs = video_map.pair_ious(detections, instances)
-    flags = video_map.true_positives(detections, len(instances), pairs, (0.5,))
+    pairs = video_map.pair_ious(detections, instances, "voxel")
+    flags = video_map.true_positives(detections, len(instances), pairs, (0.5,), "greater_equal")
     assert flags.tolist() == [[True, False]]
     assert average_precision(detections, instances) == 1.0
     two = tubes((0, 1, 1.0, {0: SQUARE, 1: SQUARE}), (1, 1, 1.0, {0: SQUARE}))

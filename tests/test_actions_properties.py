@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stvg_bench.evaluate_actions import ActionEvaluator, gt_instances
-from stvg_bench.formats.actions import load_action_predictions
+from stvg_bench.tasks.base import Evaluator
+from stvg_bench.formats import load_predictions
 
 from .gyt_helpers import load_gyt, write_document, write_gyt
 
@@ -51,7 +51,7 @@ def test_perfect_and_disjoint_predictions(seed, tmp_path_factory):
 
     def spatial(predictions):
         path = write_document(tmp / "s.json", "spatial", predictions)
-        return ActionEvaluator(dataset, "spatial").score(load_action_predictions(path, dataset), ci=False)
+        return Evaluator(dataset, task="spatial").score(load_predictions(path, dataset), ci=False)
 
     assert spatial(centre).metrics["all"]["pointing_accuracy"] == 1.0
     assert spatial(corner).metrics["all"]["pointing_accuracy"] == 0.0
@@ -61,10 +61,10 @@ def test_perfect_and_disjoint_predictions(seed, tmp_path_factory):
     labels = {v: {str(s): step for step, a, b in spec["segments"] for s in range(a, b + 1)}
               for v, spec in videos.items()}
     path = write_document(tmp / "t.json", "temporal", labels)
-    temporal = ActionEvaluator(dataset, "temporal").score(load_action_predictions(path, dataset), ci=False)
+    temporal = Evaluator(dataset, task="temporal").score(load_predictions(path, dataset), ci=False)
     assert all(value == pytest.approx(1.0) for value in temporal.metrics["all"].values())
 
-    tubes, _ = gt_instances(dataset.gt)
+    tubes, _ = dataset.gt.instances()
     predictions = {}
     for v in videos:
         seconds = {s: {"step": step, "point": centre[v].get(s, {"point": [0.0, 0.0]})["point"]}
@@ -77,7 +77,7 @@ def test_perfect_and_disjoint_predictions(seed, tmp_path_factory):
              "boxes": dict(zip(map(str, tubes.box_second[rows].tolist()), tubes.box_xyxy[rows].tolist()))})
     path = write_document(tmp / "st.json", "spatio-temporal", predictions)
     for kind in ("voxel", "act"):
-        m = ActionEvaluator(dataset, "spatio-temporal", tube_iou=kind).score(
-            load_action_predictions(path, dataset), ci=False).metrics["all"]
+        m = Evaluator(dataset, task="spatio-temporal", tube_iou=kind).score(
+            load_predictions(path, dataset), ci=False).metrics["all"]
         assert m["IoU+Pointing"] == pytest.approx(1.0)
         assert m["video_mAP"] == pytest.approx(1.0)

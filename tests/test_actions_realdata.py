@@ -9,8 +9,8 @@ import pytest
 
 from stvg_bench.data.actions import normalise_step
 from stvg_bench.datasets import load_dataset
-from stvg_bench.evaluate_actions import ActionEvaluator, gt_instances
-from stvg_bench.formats.actions import load_action_predictions
+from stvg_bench.tasks.base import Evaluator
+from stvg_bench.formats import load_predictions
 
 from .conftest import SHARED_DATA
 from .gyt_helpers import write_document
@@ -57,7 +57,7 @@ def test_box_policies(shared_data):
 def test_gt_centres_hit_every_valid_box_and_shifted_points_miss(gyt, tmp_path):
     queries = gyt.gt.queries
     perfect = write_document(tmp_path / "perfect.json", "spatial", centres(queries, queries.group_names))
-    result = ActionEvaluator(gyt, "spatial").score(load_action_predictions(perfect, gyt))
+    result = Evaluator(gyt, task="spatial").score(load_predictions(perfect, gyt))
     assert result.metrics["all"]["pointing_accuracy"] == 1.0
     # Shift every point 700 px to the right -- outside every box (and outside the frame, so clip x to the
     # frame edge, still right of every box that does not reach it).
@@ -67,7 +67,7 @@ def test_gt_centres_hit_every_valid_box_and_shifted_points_miss(gyt, tmp_path):
         for entry in per.values():
             entry["point"] = [float(width[video]), 0.0]
     outside = write_document(tmp_path / "outside.json", "spatial", shifted)
-    accuracy = ActionEvaluator(gyt, "spatial").score(load_action_predictions(outside, gyt), ci=False)
+    accuracy = Evaluator(gyt, task="spatial").score(load_predictions(outside, gyt), ci=False)
     reaching_the_corner = ((queries.gt_xyxy[:, 2] >= gyt.gt.frame_width[queries.video])
                            & (queries.gt_xyxy[:, 1] <= 0)).mean()
     assert accuracy.metrics["all"]["pointing_accuracy"] == pytest.approx(reaching_the_corner)
@@ -80,10 +80,10 @@ def test_human_click_baseline(gyt, shared_data, tmp_path, run_cli):
                               "--to", "stvg-bench", "--out", out, "--dataset", "groundingyoutube",
                               "--annotations", shared_data / "groundingyoutube")
     assert code == 0, stderr
-    predictions = load_action_predictions(out, gyt)
+    predictions = load_predictions(out, gyt)
     assert len(predictions.spatial_group) == 13_748
-    skipped = ActionEvaluator(gyt, "spatial", missing="skip").score(predictions)
-    zero = ActionEvaluator(gyt, "spatial", missing="zero").score(predictions)
+    skipped = Evaluator(gyt, task="spatial", missing="skip").score(predictions)
+    zero = Evaluator(gyt, task="spatial", missing="zero").score(predictions)
     assert skipped.metrics["all"]["pointing_accuracy"] == pytest.approx(13_251 / 13_748)
     assert zero.metrics["all"]["pointing_accuracy"] == pytest.approx(13_251 / 17_298)
     assert 0 < zero.metrics["all"]["pointing_accuracy"] < skipped.metrics["all"]["pointing_accuracy"] < 1
@@ -114,7 +114,7 @@ def test_perfect_temporal_and_spatio_temporal_predictions(gyt, tmp_path):
         for s in range(int(a), int(b) + 1):
             labels[str(gt.video_ids[v])].setdefault(str(s), gt.steps[c])
     path = write_document(tmp_path / "temporal.json", "temporal", labels)
-    m = ActionEvaluator(gyt, "temporal").score(load_action_predictions(path, gyt), ci=False).metrics["all"]
+    m = Evaluator(gyt, task="temporal").score(load_predictions(path, gyt), ci=False).metrics["all"]
     assert m["IoD_no_bg"] > 0.99 and m["IoD_with_bg"] > 0.99
     assert 0.95 < m["Jaccard_no_bg"] < 1.0  # the second step of a shared second is never predicted
 
@@ -128,14 +128,14 @@ def test_perfect_temporal_and_spatio_temporal_predictions(gyt, tmp_path):
             b = boxes.get((v, int(s)), np.array([0.0, 0.0, 1.0, 1.0]))
             seconds[s] = {"step": step, "point": [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]}
         predictions[video] = {"seconds": seconds, "tubes": []}
-    tubes, _ = gt_instances(gt)
+    tubes, _ = gt.instances()
     for k in range(len(tubes)):
         rows = tubes.box_tube == k
         predictions[str(gt.video_ids[tubes.video[k]])]["tubes"].append(
             {"step": gt.steps[tubes.step[k]], "score": 1.0,
              "boxes": dict(zip(map(str, tubes.box_second[rows].tolist()), tubes.box_xyxy[rows].tolist()))})
     path = write_document(tmp_path / "st.json", "spatio-temporal", predictions)
-    result = ActionEvaluator(gyt, "spatio-temporal").score(load_action_predictions(path, gyt), ci=False)
+    result = Evaluator(gyt, task="spatio-temporal").score(load_predictions(path, gyt), ci=False)
     assert result.metrics["all"]["video_mAP"] == pytest.approx(1.0)
     assert 0.97 < result.metrics["all"]["IoU+Pointing"] <= 1.0
     assert result.warnings["gt_instances_without_boxes_left_out"] == 459
@@ -149,20 +149,20 @@ def test_youcook2_interactions(yc2, tmp_path):
     assert len(queries.group) == 2_570 - 82 + 8 - 1
     perfect = centres(queries, queries.group_names)
     path = write_document(tmp_path / "yc2.json", "spatial", perfect, dataset="youcook2-interactions", split="val")
-    result = ActionEvaluator(yc2, "spatial").score(load_action_predictions(path, yc2))
+    result = Evaluator(yc2, task="spatial").score(load_predictions(path, yc2))
     assert result.metrics["all"]["pointing_accuracy"] == 1.0
     boxes = {}
     for g, s, b in zip(queries.group.tolist(), queries.second.tolist(), queries.gt_xyxy.tolist()):
         boxes.setdefault(str(queries.group_names[g]), {})[str(s)] = {"box": b}
     path = write_document(tmp_path / "yc2-boxes.json", "spatial", boxes, dataset="youcook2-interactions",
                           split="val")
-    m = ActionEvaluator(yc2, "spatial").score(load_action_predictions(path, yc2), ci=False).metrics["all"]
+    m = Evaluator(yc2, task="spatial").score(load_predictions(path, yc2), ci=False).metrics["all"]
     assert m["iou0.3_accuracy"] == 1.0 and "iou0.3_class_mean_accuracy" not in m
 
 
 def test_frame_map_of_perfect_tubes_is_one(gyt, tmp_path, run_cli):
     gt = gyt.gt
-    tubes, _ = gt_instances(gt)
+    tubes, _ = gt.instances()
     predictions = {str(v): {"seconds": {}, "tubes": []} for v in gt.video_ids}
     valid = {(int(v), int(s)): int(c) for v, s, c, ok in zip(gt.box_video, gt.box_second, gt.box_step, gt.box_valid)
              if ok}

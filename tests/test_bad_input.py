@@ -10,7 +10,7 @@ import pytest
 from stvg_bench.datasets import load_dataset
 from stvg_bench.datasets.synthetic import make_predictions
 from stvg_bench.formats.canonical import canonical_document
-from stvg_bench.formats.tubedetr import FORMAT_OBJECT as TUBEDETR
+from stvg_bench.formats.tubedetr import FORMAT as TUBEDETR
 
 from .helpers import make_hcstvg_official
 
@@ -277,9 +277,9 @@ def test_unknown_format_version(tmp_path, good_document, fails):
 
 def test_envelope_checked_by_the_schema(tmp_path, good_document, fails):
     path = write_json(tmp_path, dict(good_document, extra_field=1))
-    fails(path, expect=("Additional properties are not allowed",))
+    fails(path, expect=("Object contains unknown field `extra_field`",))
     path = write_json(tmp_path, dict(good_document, dataset=5))
-    fails(path, expect=("field dataset", "is not of type 'string'"))
+    fails(path, expect=("field dataset", "Expected `str`, got `int`"))
 
 
 @pytest.mark.parametrize(
@@ -290,7 +290,7 @@ def test_envelope_checked_by_the_schema(tmp_path, good_document, fails):
         (("--protocol", "nope"), "unknown protocol 'nope'"),
         (("--format", "nope"), "unknown format 'nope'"),
         (("--split", "nope"), "has no split 'nope'"),
-        (("--missing", "maybe"), "invalid choice"),
+        (("--missing", "maybe"), "--missing must be one of error, zero, got 'maybe'"),
         (("--per-sample", "scores.txt"), "--per-sample must end in .csv or .parquet"),
         (("--dataset", "nope"), "unknown dataset 'nope'"),
         (("--bogus",), "unrecognized arguments"),

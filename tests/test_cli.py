@@ -8,15 +8,17 @@ import json
 import os
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
-import jsonschema
 import pytest
 
+import stvg_bench
+from stvg_bench.core.provenance import git_commit
 from stvg_bench.datasets import load_dataset
 from stvg_bench.datasets.synthetic import make_predictions
 from stvg_bench.formats import write_predictions
+
+from .helpers import validate_results
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +33,6 @@ def prediction_file(synthetic, tmp_path):
     return path
 
 
-def results_schema() -> dict:
-    text = resources.files("stvg_bench.formats").joinpath("schemas/results-v1.schema.json").read_text()
-    return json.loads(text)
-
-
 def test_score_writes_the_results_layout(run_cli, prediction_file, tmp_path):
     out = tmp_path / "nested" / "results.json"
     per_sample = tmp_path / "per-sample.csv"
@@ -44,10 +41,21 @@ def test_score_writes_the_results_layout(run_cli, prediction_file, tmp_path):
     )
     assert code == 0, stderr
     results = json.loads(out.read_text())
-    jsonschema.validate(results, results_schema())
-    assert results["format"] == "stvg-bench/results" and results["version"] == 1
+    validate_results(results)
+    assert results["format"] == "stvg-bench/results" and results["version"] == 2
+    assert results["task"] == "tube-grounding" and results["unit"] == "samples"
     assert results["protocol"]["name"] == "dense" and results["protocol"]["version"] == 1
-    assert results["inputs"]["predictions_sha256"] == hashlib.sha256(prediction_file.read_bytes()).hexdigest()
+    assert results["inputs"]["predictions"] == {"path": str(prediction_file), "format": "stvg-bench",
+                                                "sha256": hashlib.sha256(prediction_file.read_bytes()).hexdigest()}
+    assert results["inputs"]["annotations"]["path"] is None  # the synthetic dataset is generated
+    assert results["options"] == {"thresholds": [0.3, 0.5], "missing": "error", "interpolate": False}
+    assert results["bootstrap"] == {"n_resamples": 1000, "seed": 0, "unit": "samples", "level": 0.95,
+                                    "interval": "percentile"}
+    assert results["method"]["name"] == "synthetic-good"
+    provenance = results["provenance"]
+    assert provenance["stvg_bench_version"] == stvg_bench.__version__ and provenance["duration_seconds"] >= 0
+    assert provenance["command"][:3] == ["stvg-bench", "score", str(prediction_file)]
+    assert provenance["git_commit"] == git_commit()
     assert set(results["metrics"]) == {"all", "declarative", "interrogative"}
     assert list(results["metrics"]["all"]) == ["m_tIoU", "m_vIoU", "vIoU@0.3", "vIoU@0.5", "m_gt_vIoU"]
     assert set(results["ci95"]) == set(results["metrics"])
@@ -101,7 +109,8 @@ def test_every_protocol_from_the_cli(run_cli, synthetic, tmp_path, protocol):
 def test_validate(run_cli, prediction_file):
     code, stdout, stderr = run_cli("validate", prediction_file, "--dataset", "synthetic")
     assert code == 0, stderr
-    assert "valid stvg-bench predictions for synthetic test (protocol dense scores 200 samples)" in stdout
+    assert ("valid stvg-bench predictions for synthetic test (tube-grounding, protocol dense scores 200 samples)"
+            in stdout)
 
 
 def test_compare(run_cli, synthetic, prediction_file, tmp_path):
@@ -205,7 +214,7 @@ def test_parsed_annotations_are_cached_and_invalidated(synthetic_files, tmp_path
     changed = ADAPTER.load("test", tubedetr)
     assert changed.cache_dir != first.cache_dir
     assert changed.gt.gt_end_frame_exclusive[0] == first.gt.gt_end_frame_exclusive[0] - 1
-    assert changed.inputs["annotations_sha256"] != first.inputs["annotations_sha256"]
+    assert changed.inputs["annotations"]["sha256"] != first.inputs["annotations"]["sha256"]
 
 
 def test_fetch_from_a_mirror(run_cli, shared_data, tmp_path):

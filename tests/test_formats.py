@@ -14,7 +14,7 @@ from stvg_bench.core.jsonio import loads_exact
 from stvg_bench.data.tubes import Predictions
 from stvg_bench.datasets import load_dataset
 from stvg_bench.datasets.synthetic import make_predictions
-from stvg_bench.formats import REGISTRY, load_predictions, write_predictions
+from stvg_bench.formats import get_format, load_predictions, write_predictions
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_fast_and_exact_readers_agree(synthetic, predictions, tmp_path, fmt):
     path = tmp_path / "p.json"
     write_predictions(predictions, path, fmt, synthetic)
     data = path.read_bytes()
-    reader = REGISTRY[fmt]
+    reader = get_format(fmt).documents["tubes"] if fmt == "stvg-bench" else get_format(fmt)
     fast = reader.read_fast(data, path, "x", synthetic)
     assert fast is not None, "a file written by stvg-bench must take the fast path"
     exact = reader.read_exact(loads_exact(data, path), path, "x", synthetic)
@@ -95,7 +95,7 @@ def test_unusual_but_valid_files_read_the_same(synthetic, predictions, tmp_path)
     peer["extra"] = {"epoch": [1, 2]}
     extended = tmp_path / "t2.json"
     extended.write_text(json.dumps(peer))
-    assert REGISTRY["tubedetr"].read_fast(extended.read_bytes(), extended, "x", synthetic) is None
+    assert get_format("tubedetr").read_fast(extended.read_bytes(), extended, "x", synthetic) is None
     assert_same(predictions, load_predictions(extended, synthetic))
 
 
@@ -107,7 +107,7 @@ def test_only_the_first_box_of_a_frame_is_scored(synthetic, predictions, tmp_pat
         value["boxes"].append([0, 0, 1, 1])
     multi = tmp_path / "multi.json"
     multi.write_text(json.dumps(document))
-    assert REGISTRY["tubedetr"].read_fast(multi.read_bytes(), multi, "x", synthetic) is not None
+    assert get_format("tubedetr").read_fast(multi.read_bytes(), multi, "x", synthetic) is not None
     assert_same(predictions, load_predictions(multi, synthetic))
 
 

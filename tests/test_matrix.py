@@ -7,9 +7,7 @@ written, and the layouts of one dataset give the same numbers in every format.
 from __future__ import annotations
 
 import json
-from importlib import resources
 
-import jsonschema
 import pytest
 
 from stvg_bench.cli import main
@@ -17,7 +15,7 @@ from stvg_bench.datasets import load_dataset
 from stvg_bench.datasets.synthetic import make_predictions
 from stvg_bench.formats import write_predictions
 
-from .helpers import as_reference_predictions, hcstvg_proc, make_hcstvg_official
+from .helpers import as_reference_predictions, hcstvg_proc, make_hcstvg_official, validate_results
 from .reference import slow_stvg
 
 FORMATS = {"stvg-bench": "p.json", "tubedetr": "p.json.gz", "stcat": "p.json", "parquet": "p-parquet"}
@@ -105,21 +103,16 @@ def scores(layouts, predictions, tmp_path_factory):
     return score
 
 
-@pytest.fixture(scope="module")
-def schema():
-    return json.loads(resources.files("stvg_bench.formats").joinpath("schemas/results-v1.schema.json").read_text())
-
-
 def flat(metrics: dict) -> dict:
     return {(group, name): value for group, values in metrics.items() for name, value in values.items()}
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_every_combination(layouts, predictions, scores, schema, layout, fmt):
+def test_every_combination(layouts, predictions, scores, layout, fmt):
     _, _, expected = predictions(layout)
     for protocol, results in scores(layout, fmt).items():
-        jsonschema.validate(results, schema)
+        validate_results(results)
         assert results["dataset"] == layouts[layout][0] and results["protocol"]["name"] == protocol
         assert flat(results["metrics"]) == pytest.approx(flat(expected[protocol]), abs=1e-9), (layout, fmt, protocol)
 

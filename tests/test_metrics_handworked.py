@@ -10,7 +10,7 @@ from stvg_bench.protocols.tubes import DENSE, STCAT, TUBEDETR
 
 from stvg_bench.core.errors import SampleIdError
 from stvg_bench.data.tube_table import tubedetr_sampled_frames
-from stvg_bench.evaluate import Evaluator
+from stvg_bench.tasks.base import Evaluator
 
 from .helpers import preds, tiny_vidstg
 

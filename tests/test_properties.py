@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from stvg_bench.data.tubes import Predictions
 from stvg_bench.datasets import load_dataset
 from stvg_bench.datasets.synthetic import make_predictions
-from stvg_bench.evaluate import Evaluator
+from stvg_bench.tasks.base import Evaluator
 
 from .helpers import tiny_vidstg
 

@@ -12,7 +12,7 @@ import pytest
 from stvg_bench.data.tubes import GroundTruth, Predictions
 from stvg_bench.datasets.synthetic import make_predictions
 from stvg_bench.datasets.vidstg import ADAPTER as VIDSTG
-from stvg_bench.evaluate import Evaluator
+from stvg_bench.tasks.base import Evaluator
 from stvg_bench.formats import load_predictions, write_predictions
 
 from .helpers import as_reference_predictions
@@ -63,7 +63,7 @@ def test_both_layouts_score_a_tubedetr_file_identically(layouts, tubedetr_file):
     a = Evaluator(official, "tubedetr").score(load_predictions(tubedetr_file, official), ci=False)
     b = Evaluator(tubedetr, "tubedetr").score(load_predictions(tubedetr_file, tubedetr), ci=False)
     assert a.metrics == b.metrics and a.n_samples == 10_303
-    np.testing.assert_array_equal(a.samples.v_iou, b.samples.v_iou)
+    np.testing.assert_array_equal(a.per_sample["vIoU"], b.per_sample["vIoU"])
     assert 0.2 < a.metrics["all"]["m_vIoU"] < 0.95
 
 
@@ -74,7 +74,7 @@ def test_both_layouts_score_identically(layouts, protocol):
     a = Evaluator(official, protocol).score(predictions, ci=False)
     b = Evaluator(tubedetr, protocol).score(predictions, ci=False)
     assert a.metrics == b.metrics and a.n_samples == b.n_samples
-    np.testing.assert_array_equal(a.samples.gt_v_iou, b.samples.gt_v_iou)
+    np.testing.assert_array_equal(a.per_sample["gt_vIoU"], b.per_sample["gt_vIoU"])
     assert a.n_samples == 10_303 or protocol == "stcat"
 
 
@@ -98,8 +98,8 @@ def test_agrees_with_the_slow_reference_on_real_ground_truth(layouts, real_vidst
     expected, expected_metrics = slow_stvg.evaluate(samples, as_reference_predictions(predictions), protocol)
     got = dict(
         zip(
-            result.samples.sample_id.tolist(),
-            zip(result.samples.t_iou, result.samples.v_iou, result.samples.gt_v_iou),
+            result.per_sample["sample_id"].tolist(),
+            zip(result.per_sample["tIoU"], result.per_sample["vIoU"], result.per_sample["gt_vIoU"]),
         )
     )
     assert sorted(got) == sorted(expected)

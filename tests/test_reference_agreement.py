@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from stvg_bench.core.errors import AnnotationError, SampleIdError
 from stvg_bench.data.tubes import Predictions
 from stvg_bench.datasets.base import Dataset
-from stvg_bench.datasets.hcstvg import ADAPTERS, _read_official, hcstvg_groundtruth
+from stvg_bench.datasets.hcstvg import V1, V2, _read_official, hcstvg_groundtruth
 from stvg_bench.datasets.synthetic import groundtruth_from
 from stvg_bench.datasets.vidstg import ADAPTER as VIDSTG
-from stvg_bench.evaluate import Evaluator
+from stvg_bench.tasks.base import Evaluator
 
 from .helpers import as_reference_predictions, make_hcstvg_official
 from .reference import slow_stvg
@@ -108,12 +108,12 @@ def assert_agrees(dataset: Dataset, samples, predictions: Predictions, protocol:
             Evaluator(dataset, protocol, interpolate=bool(interpolate))
         return
     result = Evaluator(dataset, protocol, interpolate=bool(interpolate)).score(predictions, ci=False)
-    got = result.samples
-    assert sorted(expected) == got.sample_id.tolist()
-    for k, sid in enumerate(got.sample_id.tolist()):
-        assert got.t_iou[k] == pytest.approx(expected[sid]["tiou"], abs=1e-12), sid
-        assert got.v_iou[k] == pytest.approx(expected[sid]["viou"], abs=1e-12), sid
-        assert got.gt_v_iou[k] == pytest.approx(expected[sid]["gt_viou"], abs=1e-12), sid
+    got = result.per_sample
+    assert sorted(expected) == got["sample_id"].tolist()
+    for k, sid in enumerate(got["sample_id"].tolist()):
+        assert got["tIoU"][k] == pytest.approx(expected[sid]["tiou"], abs=1e-12), sid
+        assert got["vIoU"][k] == pytest.approx(expected[sid]["viou"], abs=1e-12), sid
+        assert got["gt_vIoU"][k] == pytest.approx(expected[sid]["gt_viou"], abs=1e-12), sid
     for group, values in expected_metrics.items():
         for name, value in values.items():
             assert result.metrics[group][name] == pytest.approx(value, abs=1e-12), (group, name)
@@ -143,7 +143,7 @@ def test_hcstvg_random_cases(seed, protocol, v2, tmp_path_factory):
     official = make_hcstvg_official(int(rng.integers(1, 5)), seed % 1000, v2)
     import msgspec
 
-    adapter = ADAPTERS[1 if v2 else 0]
+    adapter = V2 if v2 else V1
     gt = hcstvg_groundtruth(_read_official(msgspec.json.encode(official), "x.json", v2), adapter.name, "test")
     dataset = Dataset(adapter=adapter, gt=gt, inputs={"annotations_sha256": "0" * 64})
     samples = slow_stvg.hcstvg_samples_official(official, v2)

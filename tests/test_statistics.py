@@ -5,7 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stvg_bench.statistics import bootstrap_ci, paired_bootstrap, resampled_means
+from stvg_bench.statistics import mean_statistic, paired_bootstrap_statistics, percentile_interval, resampled
+
+
+def resampled_means(values, seed=0):
+    return resampled(mean_statistic(values), len(values), seed=seed)
+
+
+def bootstrap_ci(values):
+    return percentile_interval(resampled_means(values))
+
+
+def paired_bootstrap(a, b):
+    return paired_bootstrap_statistics(mean_statistic(a), mean_statistic(b), len(a))
 
 
 def documented_procedure(values, n_resamples=1000, seed=0):

@@ -23,20 +23,35 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import annotate, convert, datasets, demo, scoring
+    from . import annotate, convert, datasets, demo, listing, scoring
 
     parser = _Parser(prog="stvg-bench", description="Reference scorer for spatio-temporal video grounding.")
     parser.add_argument("--version", action="version", version=f"stvg-bench {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (scoring, convert, datasets, demo, annotate):
+    for module in (scoring, convert, datasets, listing, demo, annotate):
         module.add_commands(commands)
     return parser
 
 
+def _log_warnings_to_stderr() -> None:
+    """Library warnings (``logging.getLogger("stvg_bench")``) print as ``stvg-bench: warning: ...``."""
+    import logging
+
+    log = logging.getLogger("stvg_bench")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("stvg-bench: warning: %(message)s"))
+        log.addHandler(handler)
+        log.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
+    _log_warnings_to_stderr()
     try:
+        argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
         args = build_parser().parse_args(argv)
+        args.command_line = ["stvg-bench", *argv]
         return int(args.handler(args) or 0)
     except StvgBenchError as exc:
         print(f"stvg-bench: error: {exc}", file=sys.stderr)

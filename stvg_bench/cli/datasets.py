@@ -1,8 +1,6 @@
-"""``datasets``: list the adapters, fetch pinned annotation files."""
+"""``datasets``: list the adapters, fetch pinned annotation files, check a release."""
 
 from __future__ import annotations
-
-from ..datasets import REGISTRY
 
 
 def add_commands(commands) -> None:
@@ -37,24 +35,22 @@ def add_commands(commands) -> None:
 
 
 def run_list(args) -> int:
-    from rich.table import Table
+    from ..registries import DATASETS, TASKS
+    from .listing import print_entries
 
-    from ..report import console
-
-    table = Table(title="stvg-bench datasets", title_justify="left")
-    for column in ("name", "splits", "query types", "protocols", "layouts", "description"):
-        table.add_column(column)
-    for adapter in REGISTRY.values():
-        info = adapter.info
-        table.add_row(
-            info.name,
-            ", ".join(info.splits),
-            ", ".join(info.query_types) or "-",
-            ", ".join(info.protocols),
-            ", ".join(info.layouts),
-            info.description,
-        )
-    console().print(table)
+    entries = []
+    for name, info in DATASETS.items():
+        tasks = {t: TASKS.info(t) for t in info.tasks}
+        protocols = dict.fromkeys(p for task in tasks.values() for p in task.protocols)
+        entries.append((name, [
+            ("", info.description),
+            ("splits", f"{', '.join(info.splits)} (default {info.default_split})"),
+            ("query types", ", ".join(info.query_types) or "-"),
+            ("tasks (--task)", ", ".join(f"{t} ({task.option})" for t, task in tasks.items())),
+            ("protocols", ", ".join(protocols)),
+            ("layouts", "; ".join(info.layouts)),
+        ]))
+    print_entries("stvg-bench datasets", entries)
     return 0
 
 
@@ -71,7 +67,7 @@ def run_check(args) -> int:
 
     from ..core import atomic
     from ..core.jsonio import dumps_pretty
-    from ..report import console
+    from ..results.report import console
     from .options import dataset_from
 
     args.dataset = args.name

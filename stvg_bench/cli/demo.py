@@ -10,11 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..datasets import synthetic
-from ..datasets.vidstg import ADAPTER as VIDSTG
-from ..evaluate import Evaluator
-from ..formats import load_predictions, write_predictions
-
 SUBMISSIONS = (
     # (file name, quality, where boxes are given, format, protocol)
     ("oracle.json", "oracle", "segment", "stvg-bench", "dense"),
@@ -35,15 +30,18 @@ def add_commands(commands) -> None:
 
 
 def run_demo(args) -> int:
-    from ..report import console as make_console
-    from ..report import print_comparison, print_score
+    from ..datasets import load_dataset, synthetic
+    from ..formats import load_predictions, write_predictions
+    from ..results.report import console as make_console
+    from ..results.report import print_comparison, print_score
+    from ..tasks.base import Evaluator
 
     console = make_console()
     out = Path(args.out)
     entries, videos = synthetic.SyntheticAdapter().generate()
     annotations, vidor_dir = synthetic.write_official(entries, videos, out / "annotations", split="test")
     synthetic.write_tubedetr(entries, videos, out / "annotations" / "test.json")
-    dataset = VIDSTG.load("test", annotations, vidor_dir, use_cache=False)
+    dataset = load_dataset("vidstg", "test", annotations, vidor_dir, use_cache=False)
     console.print(f"synthetic VidSTG test split: {dataset.n_samples} sentences, files in {out}/annotations\n")
 
     paths = {}
@@ -53,15 +51,11 @@ def run_demo(args) -> int:
         write_predictions(predictions, path, fmt, dataset)
         paths[quality] = path
         result = Evaluator(dataset, protocol).score(load_predictions(path, dataset))
-        print_score(
-            result, console, title=f"{path} ({fmt} format) | protocol {protocol} | {result.n_samples} samples"
-        )
+        print_score(result, console, f"{path} ({fmt} format) | protocol {protocol} | {result.n_samples} samples")
         console.print()
 
     evaluator = Evaluator(dataset, "dense")
-    comparison = evaluator.compare(
-        load_predictions(paths["good"], dataset), load_predictions(paths["noisy"], dataset)
-    )
+    comparison = evaluator.compare(load_predictions(paths["good"], dataset), load_predictions(paths["noisy"], dataset),
+                                   names=(str(paths["good"]), str(paths["noisy"])))
     print_comparison(comparison, console)
-    console.print(f"\nA = {paths['good']}, B = {paths['noisy']}")
     return 0

@@ -1,106 +1,81 @@
-"""Options shared by several commands, and turning them into loaded objects."""
+"""Options shared by several commands, and turning them into loaded objects through the registries.
+
+Nothing is imported from the scoring code until a command runs, so that
+``--help`` and the listing commands stay fast.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from ..core.errors import OptionError
-from ..datasets import REGISTRY, ActionDataset, Dataset, get_adapter, load_dataset
-from ..evaluate import Evaluator
-from ..evaluate_actions import ActionEvaluator
-from ..formats import load_predictions
-from ..formats.actions import load_action_predictions
+TASK_OPTIONS = ("thresholds", "missing", "interpolate", "mask_threshold", "tube_iou", "frame_map")
 
 
 def add_dataset_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
     group = parser.add_argument_group("dataset")
-    group.add_argument("--dataset", required=required, help=f"one of: {', '.join(REGISTRY)}")
-    group.add_argument("--split", help="split (default: test; val for youcook2-interactions)")
-    group.add_argument(
-        "--annotations", help="annotation file (or directory, for datasets stored as several files)"
-    )
+    group.add_argument("--dataset", required=required, help="a registered dataset (`stvg-bench datasets` lists "
+                       "them: vidstg, hcstvg-v1, hcstvg-v2, groundingyoutube, youcook2-interactions, synthetic)")
+    group.add_argument("--split", help="split (default: the dataset's evaluation split: test for vidstg, "
+                       "hcstvg-v1 and groundingyoutube; val for hcstvg-v2 and youcook2-interactions)")
+    group.add_argument("--annotations", help="annotation file (or directory, for datasets stored as several files)")
     group.add_argument("--vidor-dir", help="VidOR annotation directory (VidSTG official layout)")
-    group.add_argument(
-        "--no-cache", action="store_true", help="parse the annotations even if a cached parse exists"
-    )
-    group.add_argument(
-        "--segments",
-        choices=("ground_seg", "seg"),
-        help="GroundingYouTube temporal GT (default ground_seg; seg.json is an earlier variant)",
-    )
-    group.add_argument(
-        "--box-policy", help="GroundingYouTube box defects: drop-inverted (default), drop-defective, clip-to-frame"
-    )
+    group.add_argument("--no-cache", action="store_true", help="parse the annotations even if a cached parse exists")
+    group.add_argument("--segments", choices=("ground_seg", "seg"),
+                       help="GroundingYouTube temporal GT (default ground_seg; seg.json is an earlier variant)")
+    group.add_argument("--box-policy", help="GroundingYouTube box defects: drop-inverted (default), drop-defective, "
+                       "clip-to-frame")
     group.add_argument("--durations", help="GroundingYouTube: JSON {video: last second}, else the last annotated")
 
 
 def add_scoring_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("scoring")
-    group.add_argument("--protocol", default="dense", help="dense (default), tubedetr or stcat")
-    group.add_argument(
-        "--format", default="auto", help="auto (default), stvg-bench, tubedetr, stcat or parquet"
-    )
-    group.add_argument(
-        "--thresholds", default="0.3,0.5", help="vIoU@R thresholds, comma-separated (default 0.3,0.5)"
-    )
-    group.add_argument(
-        "--missing",
-        default="error",
-        choices=("error", "zero", "skip"),
-        help="samples without a prediction: error (default), score them 0, or (spatial action tasks) skip them",
-    )
-    group.add_argument(
-        "--interpolate",
-        action="store_true",
-        help="compat protocols: interpolate frames without a predicted box instead of failing",
-    )
-    group.add_argument(
-        "--task",
-        choices=("spatial", "temporal", "spatio-temporal"),
-        help="action datasets: the task the predictions answer (VidSTG / HC-STVG: spatio-temporal)",
-    )
-    group.add_argument(
-        "--mask-threshold", type=float, help="action datasets: heatmap value from which a pixel is in the mask"
-    )
-    group.add_argument("--tube-iou", default="voxel", choices=("voxel", "act"), help="video mAP tube overlap")
+    group.add_argument("--task", help="the task the predictions answer: spatio-temporal (VidSTG, HC-STVG; the "
+                       "default there), or spatial, temporal, spatio-temporal (action datasets); "
+                       "`stvg-bench tasks` lists them")
+    group.add_argument("--protocol", help="a registered protocol (default: the task's: dense for VidSTG and "
+                       "HC-STVG, gyt for the action datasets; `stvg-bench protocols` lists them)")
+    group.add_argument("--format", default="auto",
+                       help="auto (default), stvg-bench, tubedetr, stcat, parquet or gyt-clicks")
+    group.add_argument("--thresholds", help="VidSTG / HC-STVG: vIoU@R thresholds, comma-separated (default 0.3,0.5)")
+    group.add_argument("--missing", help="samples (videos, queries) without a prediction: error (default), zero "
+                       "(scored 0, counted), or skip (spatial action task: left out, counted)")
+    group.add_argument("--interpolate", action="store_true",
+                       help="VidSTG / HC-STVG compat protocols: interpolate frames without a predicted box "
+                       "(a derived protocol, <name>+interpolate)")
+    group.add_argument("--mask-threshold", type=float,
+                       help="spatial action task: heatmap value from which a pixel is in the mask")
+    group.add_argument("--tube-iou", help="spatio-temporal action task: video mAP tube overlap, voxel (the "
+                       "protocol's) or act (a derived protocol)")
     group.add_argument("--frame-map", action="store_true",
-                       help="spatio-temporal task: also COCO-style frame mAP of the tube boxes (pycocotools)")
+                       help="spatio-temporal action task: also COCO-style frame mAP of the tube boxes (pycocotools)")
 
 
-def dataset_from(args: argparse.Namespace) -> Dataset | ActionDataset:
+def dataset_from(args: argparse.Namespace):
     """Load the dataset named by the options, with a progress bar on a terminal."""
+    from ..datasets import load_dataset
+
     options = {name: getattr(args, name) for name in ("segments", "box_policy", "durations")
                if getattr(args, name, None) is not None}
-    split = args.split if args.split is not None else get_adapter(args.dataset).info.splits[-1]
-    return load_dataset(
-        args.dataset,
-        split,
-        args.annotations,
-        args.vidor_dir,
-        use_cache=not args.no_cache,
-        progress=sys.stderr.isatty(),
-        **options,
-    )
+    return load_dataset(args.dataset, args.split, args.annotations, args.vidor_dir, use_cache=not args.no_cache,
+                        progress=sys.stderr.isatty(), **options)
+
+
+def task_options(args: argparse.Namespace) -> dict:
+    """The task options given on the command line (flags not given are left to the task's defaults)."""
+    given = {name: getattr(args, name) for name in TASK_OPTIONS}
+    return {name: value for name, value in given.items() if value is not None and value is not False}
 
 
 def evaluator_from(args: argparse.Namespace, dataset):
-    """The evaluator the options ask for: VidSTG / HC-STVG protocols, or an action task."""
-    if isinstance(dataset, ActionDataset):
-        if args.task is None:
-            raise OptionError(f"{dataset.name}: choose --task ({', '.join(dataset.adapter.info.tasks)})")
-        if args.protocol != "dense" or args.interpolate:
-            raise OptionError(f"{dataset.name}: --protocol and --interpolate apply to VidSTG and HC-STVG only")
-        return ActionEvaluator(dataset, args.task, args.missing, args.mask_threshold, args.tube_iou, args.frame_map)
-    if args.task not in (None, "spatio-temporal"):
-        raise OptionError(f"{dataset.name} has the spatio-temporal task only")
-    if args.missing == "skip":
-        raise OptionError("--missing skip applies to the spatial action tasks only")
-    return Evaluator(dataset, args.protocol, args.thresholds, args.missing, args.interpolate)
+    """The evaluator of the task, protocol and options asked for (each refuses what does not apply to it)."""
+    from ..tasks.base import Evaluator
+
+    return Evaluator(dataset, args.protocol, args.task, **task_options(args))
 
 
 def predictions_from(path: str, dataset, fmt: str):
-    """Read a prediction file for ``dataset`` (action formats for the action datasets)."""
-    if isinstance(dataset, ActionDataset):
-        return load_action_predictions(path, dataset, fmt)
+    """Read a prediction file for ``dataset`` (formats of the dataset's family)."""
+    from ..formats import load_predictions
+
     return load_predictions(path, dataset, fmt)

@@ -3,43 +3,31 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from ..results import check_per_sample_path, write_json, write_per_sample
 from .options import add_dataset_options, add_scoring_options, dataset_from, evaluator_from, predictions_from
 
 
 def add_commands(commands) -> None:
-    score = commands.add_parser(
-        "score", help="score a prediction file", description="Score a prediction file."
-    )
+    score = commands.add_parser("score", help="score a prediction file", description="Score a prediction file.")
     score.add_argument("predictions", help="prediction file (.json, .json.gz) or Parquet directory")
     add_dataset_options(score)
     add_scoring_options(score)
-    score.add_argument(
-        "--ci",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="95%% bootstrap intervals (default: on; --no-ci skips them)",
-    )
-    score.add_argument("--out", help="write the results (stvg-bench/results v1 JSON) here")
+    score.add_argument("--ci", action=argparse.BooleanOptionalAction, default=True,
+                       help="95%% bootstrap intervals (default: on; --no-ci skips them)")
+    score.add_argument("--out", help="write the results here (stvg-bench/results version 2, JSON)")
     score.add_argument("--per-sample", help="write per-sample scores here (.csv or .parquet)")
     score.set_defaults(handler=run_score)
 
-    validate = commands.add_parser(
-        "validate",
-        help="check a prediction file without scoring it",
-        description="Check a prediction file against a dataset and protocol.",
-    )
+    validate = commands.add_parser("validate", help="check a prediction file without scoring it",
+                                   description="Check a prediction file against a dataset, task and protocol.")
     validate.add_argument("predictions")
     add_dataset_options(validate)
     add_scoring_options(validate)
     validate.set_defaults(handler=run_validate)
 
-    compare = commands.add_parser(
-        "compare",
-        help="paired bootstrap comparison of two prediction files",
-        description="Compare A and B on the same samples (paired bootstrap of A - B).",
-    )
+    compare = commands.add_parser("compare", help="paired bootstrap comparison of two prediction files",
+                                  description="Compare A and B on the same samples (paired bootstrap of A - B).")
     compare.add_argument("a")
     compare.add_argument("b")
     add_dataset_options(compare)
@@ -49,16 +37,17 @@ def add_commands(commands) -> None:
 
 
 def run_score(args) -> int:
-    from ..report import console, print_score
+    from ..results.io import check_per_sample_path, result_document, write_json, write_per_sample
+    from ..results.report import console, print_score
 
     if args.per_sample:
         check_per_sample_path(args.per_sample)
     dataset = dataset_from(args)
     evaluator = evaluator_from(args, dataset)
     predictions = predictions_from(args.predictions, dataset, args.format)
-    result = evaluator.score(predictions, ci=args.ci)
+    result = evaluator.score(predictions, ci=args.ci).with_provenance(command=args.command_line)
     if args.out:
-        write_json(result, args.out)
+        write_json(result_document(result), args.out)
     if args.per_sample:
         write_per_sample(result, args.per_sample)
     print_score(result, console())
@@ -70,24 +59,31 @@ def run_validate(args) -> int:
     evaluator = evaluator_from(args, dataset)
     predictions = predictions_from(args.predictions, dataset, args.format)
     result = evaluator.score(predictions, ci=False)
-    print(
-        f"{args.predictions}: valid {predictions.meta.format} predictions for {dataset.name} {dataset.split} "
-        f"(protocol {evaluator.protocol.name} scores {result.n_samples} samples)"
-    )
+    print(f"{args.predictions}: valid {predictions.meta.format} predictions for {dataset.name} {dataset.split} "
+          f"({result.task}, protocol {evaluator.protocol.name} scores {result.n_samples} {result.unit})")
     for name, count in result.warnings.items():
         print(f"warning: {name}: {count}")
     return 0
 
 
+def submission_names(a, b, path_a: str, path_b: str) -> tuple[str, str]:
+    """How A and B are called: their methods' names, or their file names when those do not tell them apart."""
+    names = (a.meta.method.get("name"), b.meta.method.get("name"))
+    if all(isinstance(n, str) and n for n in names) and names[0] != names[1]:
+        return names
+    return (Path(path_a).name, Path(path_b).name) if Path(path_a).name != Path(path_b).name else (path_a, path_b)
+
+
 def run_compare(args) -> int:
-    from ..report import console, print_comparison
+    from ..results.io import comparison_document, write_json
+    from ..results.report import console, print_comparison
 
     dataset = dataset_from(args)
     evaluator = evaluator_from(args, dataset)
     a = predictions_from(args.a, dataset, args.format)
     b = predictions_from(args.b, dataset, args.format)
-    comparison = evaluator.compare(a, b)
+    comparison = evaluator.compare(a, b, names=submission_names(a, b, args.a, args.b))
     if args.out:
-        write_json(comparison, args.out)
+        write_json(comparison_document(comparison), args.out)
     print_comparison(comparison, console())
     return 0

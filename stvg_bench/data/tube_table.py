@@ -20,8 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from ..core import atomic
+from ..core.arrays import concat_ranges
 from ..core.errors import OptionError
-from ..protocols.tubes import Protocol
+from ..core.geometry import is_inverted
+from ..protocols.tubes import TubeProtocol
 from .tubes import FRAME_MAX, FRAME_MIN, GroundTruth, frame_keys
 
 
@@ -46,7 +48,7 @@ class ScoringTable:
         warnings: ground-truth frames and samples left out, by reason.
     """
 
-    protocol: Protocol
+    protocol: TubeProtocol
     sample_ids: np.ndarray
     query_type: np.ndarray
     gt_start: np.ndarray
@@ -98,7 +100,7 @@ def save(table: ScoringTable, directory: Path) -> None:
         (tmp / "meta.json").write_text(json.dumps({"frame_set": table.frame_set, "warnings": table.warnings}))
 
 
-def load(directory: Path, protocol: Protocol) -> ScoringTable | None:
+def load(directory: Path, protocol: TubeProtocol) -> ScoringTable | None:
     """A table stored by :func:`save`, memory-mapped; None if there is none (or it is damaged)."""
     try:
         meta = json.loads((directory / "meta.json").read_text())
@@ -106,19 +108,6 @@ def load(directory: Path, protocol: Protocol) -> ScoringTable | None:
     except (OSError, ValueError):
         return None
     return ScoringTable(protocol=protocol, frame_set=meta["frame_set"], warnings=meta["warnings"], **arrays)
-
-
-def concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenate ``range(starts[i], starts[i] + lengths[i])`` for all i.
-
-    Returns ``(owner, value)``: the index ``i`` each value came from, and the value.
-    """
-    starts = np.asarray(starts, dtype=np.int64)
-    lengths = np.maximum(np.asarray(lengths, dtype=np.int64), 0)
-    owner = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    first_row = np.cumsum(lengths) - lengths
-    value = np.arange(int(lengths.sum()), dtype=np.int64) - first_row[owner] + starts[owner]
-    return owner, value
 
 
 def tubedetr_sampled_frames(
@@ -170,7 +159,7 @@ def window_boxes(gt: GroundTruth, sample: np.ndarray, window_frame: np.ndarray) 
 
 
 def build_table(
-    protocol: Protocol,
+    protocol: TubeProtocol,
     gt: GroundTruth,
     sample_ids: np.ndarray,
     gt_start: np.ndarray,
@@ -188,7 +177,7 @@ def build_table(
     ``warnings``. ``listed_*`` give ``F`` for the ``"listed"`` frame set.
     """
     missing = np.isnan(row_gt_xyxy).any(axis=1)
-    inverted = ~missing & ((row_gt_xyxy[:, 2] < row_gt_xyxy[:, 0]) | (row_gt_xyxy[:, 3] < row_gt_xyxy[:, 1]))
+    inverted = ~missing & is_inverted(row_gt_xyxy)
     warnings = dict(warnings)
     if missing.any():
         warnings["gt_missing_boxes_excluded"] = warnings.get("gt_missing_boxes_excluded", 0) + int(
@@ -221,7 +210,7 @@ def build_table(
 
 
 def half_open_table(
-    protocol: Protocol, gt: GroundTruth, gt_start: np.ndarray, gt_end: np.ndarray, box_frame_offset: int = 0
+    protocol: TubeProtocol, gt: GroundTruth, gt_start: np.ndarray, gt_end: np.ndarray, box_frame_offset: int = 0
 ) -> ScoringTable:
     """Table for a half-open ground truth ``[gt_start, gt_end)``.
 
@@ -256,7 +245,7 @@ def half_open_table(
 
 
 def closed_table(
-    protocol: Protocol, gt: GroundTruth, keep: np.ndarray, start: np.ndarray, closed_end: np.ndarray
+    protocol: TubeProtocol, gt: GroundTruth, keep: np.ndarray, start: np.ndarray, closed_end: np.ndarray
 ) -> ScoringTable:
     """Table for a closed ground truth ``[start, closed_end]`` (STCAT), boxes on every frame of it.
 

@@ -31,7 +31,7 @@ from ..core import atomic
 from ..core.errors import FormatError, InvalidValueError, SampleIdError
 from ..core.jsonio import dumps_pretty
 
-CACHE_FORMAT_VERSION = 1
+CACHE_FORMAT_VERSION = 2
 FRAME_BIAS = 1 << 31
 FRAME_MIN = -(1 << 31)
 FRAME_MAX = (1 << 31) - 1
@@ -46,8 +46,7 @@ def frame_keys(position: np.ndarray, frame: np.ndarray) -> np.ndarray:
 class GroundTruth:
     """Ground truth of one split in flat arrays (one row per sample, one per window frame).
 
-    ``family`` names the convention set of the adapter that resolves protocols
-    (``"vidstg"`` or ``"hcstvg"``). ``gt_start_frame`` / ``gt_end_frame_exclusive``
+    ``gt_start_frame`` / ``gt_end_frame_exclusive``
     are the canonical half-open interval; ``segment_start_frame`` /
     ``segment_end_frame`` are the input segment as released (VidSTG ``used_segment``
     ``begin_fid`` / ``end_fid``; HC-STVG: 0 and ``img_num - 1``).
@@ -56,12 +55,10 @@ class GroundTruth:
 
     dataset: str
     split: str
-    family: str
     query_type_names: tuple[str, ...]
     video_id: np.ndarray
     sentence: np.ndarray
     query_type: np.ndarray
-    target_id: np.ndarray
     frame_count: np.ndarray
     fps: np.ndarray
     width: np.ndarray
@@ -85,7 +82,7 @@ class GroundTruth:
         return np.diff(self.box_offsets)
 
 
-_SCALAR_FIELDS = ("dataset", "split", "family", "query_type_names", "defects")
+_SCALAR_FIELDS = ("dataset", "split", "query_type_names", "defects")
 _ARRAY_FIELDS = tuple(f.name for f in dataclasses.fields(GroundTruth) if f.name not in _SCALAR_FIELDS)
 
 
@@ -98,7 +95,6 @@ def save(gt: GroundTruth, directory: Path, extra_meta: dict) -> None:
             "cache_format_version": CACHE_FORMAT_VERSION,
             "dataset": gt.dataset,
             "split": gt.split,
-            "family": gt.family,
             "query_type_names": list(gt.query_type_names),
             "defects": gt.defects,
             **extra_meta,
@@ -114,7 +110,6 @@ def load(directory: Path, meta: dict) -> GroundTruth:
     return GroundTruth(
         dataset=meta["dataset"],
         split=meta["split"],
-        family=meta["family"],
         query_type_names=tuple(meta["query_type_names"]),
         defects=dict(meta["defects"]),
         **arrays,
@@ -158,6 +153,8 @@ class Predictions:
     box_xyxy: np.ndarray
     meta: PredictionMeta
 
+    family = "tubes"
+
     @property
     def n_samples(self) -> int:
         return len(self.segment_sample_id)
@@ -165,6 +162,9 @@ class Predictions:
     @property
     def n_boxes(self) -> int:
         return len(self.box_frame)
+
+    def describe(self) -> str:
+        return f"{self.n_samples} samples, {self.n_boxes} boxes"
 
     @classmethod
     def from_arrays(

@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from ..data import tubes as groundtruth
 from ..data.tubes import GroundTruth
+
+log = logging.getLogger("stvg_bench")
 
 
 def cache_root() -> Path:
@@ -41,11 +43,26 @@ def directory_signature(paths: list[Path], root: Path) -> str:
     return digest.hexdigest()
 
 
+def input_record(path: str | Path | None, sha256: str | None = None, signature: str | None = None) -> dict:
+    """How results and cache keys name one annotation input: its path and its sha256 (or a signature)."""
+    record = {"path": None if path is None else str(path)}
+    if signature is not None:
+        record["signature"] = signature
+    else:
+        record["sha256"] = sha256 if sha256 is not None else file_sha256(path)
+    return record
+
+
+def identity(inputs: dict[str, dict]) -> dict[str, str]:
+    """The content identity of ``inputs``: digests and signatures only, never paths."""
+    return {name: record.get("sha256") or record["signature"] for name, record in inputs.items()}
+
+
 def cached_groundtruth(
     adapter_name: str,
     adapter_version: int,
     split: str,
-    inputs: dict[str, str],
+    inputs: dict[str, dict],
     build: Callable[[], GroundTruth],
     use_cache: bool = True,
 ) -> tuple[GroundTruth, Path | None]:
@@ -59,7 +76,7 @@ def cached_groundtruth(
             "adapter_version": adapter_version,
             "cache_format": groundtruth.CACHE_FORMAT_VERSION,
             "split": split,
-            "inputs": inputs,
+            "inputs": identity(inputs),
         },
         sort_keys=True,
     )
@@ -75,8 +92,8 @@ def cached_groundtruth(
             pass  # a damaged entry is rebuilt below
     gt = build()
     try:
-        groundtruth.save(gt, entry, {"key": key, "inputs": inputs})
+        groundtruth.save(gt, entry, {"key": key, "inputs": identity(inputs)})
     except OSError as exc:
-        print(f"stvg-bench: warning: cannot write the annotation cache ({exc})", file=sys.stderr)
+        log.warning("cannot write the annotation cache (%s)", exc)
         return gt, None
     return gt, entry

@@ -24,11 +24,13 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
+from ..core.arrays import concat_ranges
 from ..core.errors import AnnotationError, InputFileError, OptionError
+from ..core.geometry import is_inverted
 from ..core.jsonio import read_bytes
 from ..data.actions import BACKGROUND, ActionGroundTruth, SpatialQueries, normalise_step, seconds_key
-from .base import ActionDataset, DatasetAdapter, DatasetInfo
-from .cache import cache_root, file_sha256
+from .base import ActionDataset, DatasetAdapter, decode_annotation
+from .cache import cache_root, input_record
 
 BOX_POLICIES = {
     "drop-inverted": "boxes with x2 < x1 or y2 < y1 are left out of scoring (counted); others kept as released",
@@ -57,12 +59,7 @@ class _Segment(msgspec.Struct):
 
 
 def _decode(path: Path, type_):
-    try:
-        return msgspec.json.decode(read_bytes(path), type=type_)
-    except msgspec.ValidationError as exc:
-        raise AnnotationError(f"unexpected layout: {exc}", path=path) from None
-    except msgspec.DecodeError as exc:
-        raise InputFileError(f"not valid JSON: {exc}", path=path) from None
+    return decode_annotation(read_bytes(path), type_, path, "GroundingYouTube layout")
 
 
 def _read_boxes(directory: Path) -> tuple[Path, dict[str, list[tuple[int, tuple, str]]]]:
@@ -104,15 +101,15 @@ def load_groundtruth(
     pools = _decode(pool_path, dict[str, list[str]])
     sizes = _decode(size_path, dict[str, tuple[int, int]])
     inputs = {
-        "annotations_sha256": file_sha256(box_path),
-        "segments_sha256": file_sha256(segment_path),
-        "step_pools_sha256": file_sha256(pool_path),
-        "frame_sizes_sha256": file_sha256(size_path),
+        "annotations": input_record(box_path),
+        "segments": input_record(segment_path),
+        "step_pools": input_record(pool_path),
+        "frame_sizes": input_record(size_path),
     }
     declared = None
     if durations is not None:
         declared = _decode(Path(durations), dict[str, int])
-        inputs["durations_sha256"] = file_sha256(durations)
+        inputs["durations"] = input_record(durations)
 
     video_ids = list(dict.fromkeys([*segment_lists, *boxes]))
     video_of = {v: i for i, v in enumerate(video_ids)}
@@ -164,12 +161,12 @@ def load_groundtruth(
             )
         last = given
 
-    inverted = (box_xyxy[:, 2] < box_xyxy[:, 0]) | (box_xyxy[:, 3] < box_xyxy[:, 1])
+    inverted = is_inverted(box_xyxy)
     x2_clipped = (box_xyxy[:, 2] == 480) & (width[box_video] == 640)
     y2_beyond = box_xyxy[:, 3] > height[box_video]
     if box_policy == "clip-to-frame":
         box_xyxy = np.clip(box_xyxy, 0, np.stack([width, height, width, height], 1)[box_video])
-        inverted = (box_xyxy[:, 2] < box_xyxy[:, 0]) | (box_xyxy[:, 3] < box_xyxy[:, 1])
+        inverted = is_inverted(box_xyxy)
     valid = ~inverted
     if box_policy == "drop-defective":
         valid &= ~(x2_clipped | y2_beyond)
@@ -184,6 +181,7 @@ def load_groundtruth(
     defects.update(_structure_defects(video_ids, pools, segment_video, segment_step, segment_start, segment_end,
                                       box_video, box_second, box_step, valid, steps))
     queries = SpatialQueries(
+        group_kind="video",
         group_names=np.array(video_ids, dtype=str),
         group=box_video[valid],
         second=box_second[valid],
@@ -218,9 +216,7 @@ def load_groundtruth(
 def _structure_defects(video_ids, pools, segment_video, segment_step, segment_start, segment_end,
                        box_video, box_second, box_step, valid, steps) -> dict[str, int]:
     """Counts of the release's structural quirks (data README): overlaps, pool gaps, orphans."""
-    lengths = segment_end - segment_start + 1
-    owner = np.repeat(np.arange(len(lengths)), lengths)
-    second = np.arange(int(lengths.sum())) - (np.cumsum(lengths) - lengths)[owner] + segment_start[owner]
+    owner, second = concat_ranges(segment_start, segment_end - segment_start + 1)
     per_second = seconds_key(segment_video[owner], second)
     rows = np.unique(seconds_key(segment_video[owner], second, segment_step[owner]))
     seconds, steps_per_second = np.unique(rows >> 12, return_counts=True)
@@ -236,7 +232,7 @@ def _structure_defects(video_ids, pools, segment_video, segment_step, segment_st
     for a, b in zip(order[:-1], order[1:]):
         if (segment_video[a], segment_step[a]) == (segment_video[b], segment_step[b]) and segment_start[b] <= segment_end[a]:
             same_step_overlaps += 1
-    covered = np.zeros(len(lengths), dtype=bool)
+    covered = np.zeros(len(segment_start), dtype=bool)
     valid_keys = box_keys[valid]
     covered[np.unique(owner[np.isin(per_second, valid_keys)])] = True
     return {
@@ -244,7 +240,7 @@ def _structure_defects(video_ids, pools, segment_video, segment_step, segment_st
         "boxes_whose_step_has_no_segment_there": int((in_segment & ~in_own_step).sum()),
         "boxes_with_step_missing_from_pool": int(box_off_pool.sum()),
         "videos_with_box_steps_missing_from_pool": len({v for v, off in zip(box_video.tolist(), box_off_pool) if off}),
-        "segments": len(lengths),
+        "segments": len(segment_start),
         "segments_with_step_missing_from_pool": int(seg_off_pool.sum()),
         "segments_without_a_valid_box": int((~covered).sum()),
         "overlapping_same_step_segments": same_step_overlaps,
@@ -256,20 +252,11 @@ def _structure_defects(video_ids, pools, segment_video, segment_step, segment_st
 class GroundingYouTubeAdapter(DatasetAdapter):
     """``--annotations DIR`` (default: the fetched release); options ``segments``, ``box_policy``, ``durations``."""
 
-    info = DatasetInfo(
-        name="groundingyoutube",
-        description="GroundingYouTube (CVPR 2024): 250 untrimmed multi-action videos, 1 box per annotated second",
-        splits=("test",),
-        query_types=(),
-        protocols=("spatial", "temporal", "spatio-temporal"),
-        layouts=("box_anno.json or GoundingYouTubeBox.json, ground_seg.json (or seg.json), vid2step, id2wh_new",),
-        tasks=("spatial", "temporal", "spatio-temporal"),
-    )
+    name = "groundingyoutube"
 
     def load(self, split="test", annotations=None, vidor_dir=None, *, use_cache=True, progress=False, **options):
         self.check_split(split)
-        unknown = set(options) - {"segments", "box_policy", "durations"}
-        self.refuse_options({k: options[k] for k in unknown})
+        self.refuse_options(options, known=("segments", "box_policy", "durations"))
         if vidor_dir is not None:
             raise OptionError("groundingyoutube takes no --vidor-dir")
         if annotations is None:

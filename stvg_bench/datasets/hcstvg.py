@@ -25,12 +25,12 @@ import numpy as np
 
 from ..core.errors import AnnotationError, DatasetMismatchError, InputFileError
 from ..core.geometry import xywh_to_xyxy
-from ..core.jsonio import gc_paused, read_bytes, read_head
+from ..core.jsonio import read_bytes, read_head
 from ..data.tube_table import ScoringTable, closed_table, half_open_table
 from ..data.tubes import GroundTruth
-from ..protocols.tubes import Protocol
-from .base import Dataset, DatasetInfo, TubeAdapter
-from .cache import cached_groundtruth, file_sha256
+from ..protocols.tubes import TubeProtocol
+from .base import Dataset, TubeAdapter, decode_annotation
+from .cache import cached_groundtruth, input_record
 from .sniff import describe_layout, sniff_layout
 
 CLIP_SECONDS = 20
@@ -87,30 +87,20 @@ class _Samples:
         self.boxes_xywh.append(boxes)
 
 
-def _decode(data: bytes, type_, path: Path, what: str):
-    try:
-        with gc_paused():
-            return msgspec.json.decode(data, type=type_)
-    except msgspec.ValidationError as exc:
-        raise AnnotationError(f"invalid {what}: {exc}", path=path) from None
-    except msgspec.DecodeError as exc:
-        raise InputFileError(f"not valid JSON: {exc}", path=path) from None
-
-
 def _read_official(data: bytes, path: Path, v2: bool) -> _Samples:
     samples = _Samples()
     if v2:
-        for name, a in _decode(data, dict[str, _OfficialV2], path, "HC-STVG v2 annotation").items():
+        for name, a in decode_annotation(data, dict[str, _OfficialV2], path, "HC-STVG v2 annotation").items():
             samples.add(name, a.English, a.img_num, a.img_size[1], a.img_size[0], a.st_frame, a.bbox)
     else:
-        for name, a in _decode(data, dict[str, _OfficialV1], path, "HC-STVG v1 annotation").items():
+        for name, a in decode_annotation(data, dict[str, _OfficialV1], path, "HC-STVG v1 annotation").items():
             samples.add(name, a.caption, a.img_num, a.width, a.height, a.st_frame, a.bbox)
     return samples
 
 
 def _read_proc(data: bytes, path: Path) -> _Samples:
     samples = _Samples()
-    for index, a in enumerate(_decode(data, list[_Proc], path, "TubeDETR HC-STVG annotation")):
+    for index, a in enumerate(decode_annotation(data, list[_Proc], path, "TubeDETR HC-STVG annotation")):
         if a.video_id != index or a.tube_end_frame != a.tube_start_frame + len(a.trajectory):
             raise AnnotationError(
                 f"entry {index}: video_id {a.video_id} / tube_end_frame {a.tube_end_frame} do not follow "
@@ -141,12 +131,10 @@ def hcstvg_groundtruth(samples: _Samples, dataset: str, split: str) -> GroundTru
     return GroundTruth(
         dataset=dataset,
         split=split,
-        family="hcstvg",
         query_type_names=("all",),
         video_id=np.array(samples.names, dtype=str),
         sentence=np.array(samples.sentences, dtype=str),
         query_type=np.zeros(n, dtype=np.int8),
-        target_id=np.zeros(n, dtype=np.int64),
         frame_count=frame_count,
         fps=frame_count / CLIP_SECONDS,
         width=np.array(samples.width, dtype=np.int64),
@@ -163,7 +151,7 @@ def hcstvg_groundtruth(samples: _Samples, dataset: str, split: str) -> GroundTru
     )
 
 
-def resolve_hcstvg(gt: GroundTruth, protocol: Protocol) -> ScoringTable:
+def resolve_hcstvg(gt: GroundTruth, protocol: TubeProtocol) -> ScoringTable:
     """HC-STVG ground truth under ``protocol`` (METRICS.md §2).
 
     Half-open: ``[st_frame - 1, st_frame - 1 + len(bbox))`` shifted by
@@ -188,18 +176,13 @@ def resolve_hcstvg(gt: GroundTruth, protocol: Protocol) -> ScoringTable:
 
 
 class HcstvgAdapter(TubeAdapter):
-    def __init__(self, v2: bool) -> None:
-        self.v2 = v2
-        self.info = DatasetInfo(
-            name="hcstvg-v2" if v2 else "hcstvg-v1",
-            description=f"HC-STVG {'v2' if v2 else 'v1'}: movie clips, one person per sentence",
-            splits=("train", "val") if v2 else ("train", "test"),
-            query_types=(),
-            protocols=("dense", "tubedetr", "stcat"),
-            layouts=("official", "tubedetr (*_proc.json)"),
-        )
+    """HC-STVG v1 or v2 (``v2`` chooses the official layout's field names)."""
 
     version = 1
+
+    def __init__(self, v2: bool) -> None:
+        self.v2 = v2
+        self.name = "hcstvg-v2" if v2 else "hcstvg-v1"
 
     def load(self, split, annotations=None, vidor_dir=None, *, use_cache=True, progress=False, **options) -> Dataset:
         self.refuse_options(options)
@@ -218,7 +201,7 @@ class HcstvgAdapter(TubeAdapter):
             raise DatasetMismatchError(
                 f"this is an HC-STVG {other} file; use --dataset hcstvg-{other}", path=path
             )
-        inputs = {"annotations_sha256": file_sha256(path)}
+        inputs = {"annotations": input_record(path)}
 
         def build() -> GroundTruth:
             data = read_bytes(path)
@@ -233,8 +216,9 @@ class HcstvgAdapter(TubeAdapter):
         gt, cache_dir = cached_groundtruth(self.name, self.version, split, inputs, build, use_cache)
         return Dataset(adapter=self, gt=gt, inputs=inputs, cache_dir=cache_dir)
 
-    def resolve(self, gt: GroundTruth, protocol: Protocol) -> ScoringTable:
+    def resolve(self, gt: GroundTruth, protocol: TubeProtocol) -> ScoringTable:
         return resolve_hcstvg(gt, protocol)
 
 
-ADAPTERS = (HcstvgAdapter(v2=False), HcstvgAdapter(v2=True))
+V1 = HcstvgAdapter(v2=False)
+V2 = HcstvgAdapter(v2=True)

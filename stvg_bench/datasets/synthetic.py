@@ -22,11 +22,13 @@ import msgspec
 import numpy as np
 
 from ..core.errors import OptionError
-from ..data.tube_table import concat_ranges, tubedetr_sampled_frames, window_boxes
+from ..core.arrays import concat_ranges
+from ..data.tube_table import tubedetr_sampled_frames, window_boxes
 from ..data.tubes import GroundTruth, Predictions
 from ..protocols.tubes import TUBEDETR
-from .base import Dataset, DatasetInfo, TubeAdapter
-from .vidstg import QUERY_TYPES, _Entry, columns_from_official, resolve_vidstg, vidstg_groundtruth
+from .base import Dataset, TubeAdapter
+from .cache import input_record
+from .vidstg import _Entry, columns_from_official, resolve_vidstg, vidstg_groundtruth
 
 FPS_CHOICES = (29.97002997002997, 29.97002997002997, 25.0, 24.0, 23.976023976023978, 15.0)
 SIZES = ((640, 360), (640, 480), (1280, 720), (480, 640))
@@ -270,7 +272,7 @@ def make_predictions(gt: GroundTruth, quality: str, seed: int = 0, frames: str =
     ``tubedetr`` (TubeDETR's sampled frames of the input segment).
     """
     if quality not in QUALITIES:
-        raise ValueError(f"quality must be one of {QUALITIES}")
+        raise OptionError(f"quality must be one of {', '.join(QUALITIES)}, got {quality!r}")
     rng = np.random.default_rng(seed)
     n = gt.n_samples
     frame_count = np.asarray(gt.frame_count)
@@ -347,14 +349,7 @@ def _boxes_near_truth(gt: GroundTruth, owner, frame, rng, quality) -> np.ndarray
 class SyntheticAdapter(TubeAdapter):
     """The built-in synthetic VidSTG-layout split (200 sentences, seed 0)."""
 
-    info = DatasetInfo(
-        name="synthetic",
-        description="built-in deterministic VidSTG-layout data (200 sentences; used by the demo and tests)",
-        splits=("test",),
-        query_types=QUERY_TYPES,
-        protocols=("dense", "tubedetr", "stcat"),
-        layouts=("generated in memory",),
-    )
+    name = "synthetic"
     version = 1
     n_sentences = 200
     seed = 0
@@ -374,7 +369,7 @@ class SyntheticAdapter(TubeAdapter):
         entries, videos = self.generate()
         digest = hashlib.sha256(msgspec.json.encode([entries, videos])).hexdigest()
         gt = groundtruth_from(entries, videos, self.name, split)
-        return Dataset(adapter=self, gt=gt, inputs={"annotations_sha256": digest})
+        return Dataset(adapter=self, gt=gt, inputs={"annotations": input_record(None, sha256=digest)})
 
     def resolve(self, gt, protocol):
         return resolve_vidstg(gt, protocol)

@@ -29,10 +29,10 @@ from ..core.jsonio import gc_paused, read_bytes, read_head
 from ..core.progress import track
 from ..data.tube_table import ScoringTable, closed_table, half_open_table
 from ..data.tubes import GroundTruth
-from ..protocols.tubes import Protocol
+from ..protocols.tubes import TubeProtocol
 from . import vidor
-from .base import Dataset, DatasetInfo, TubeAdapter
-from .cache import cache_root, cached_groundtruth, directory_signature, file_sha256
+from .base import Dataset, TubeAdapter, decode_annotation
+from .cache import cache_root, cached_groundtruth, directory_signature, input_record
 from .sniff import describe_layout, sniff_layout
 
 QUERY_TYPES = ("declarative", "interrogative")
@@ -87,16 +87,6 @@ class _TubeFrame(msgspec.Struct, gc=False):
 
 
 _TRAJECTORY_DECODER = msgspec.json.Decoder(dict[str, _TubeFrame])
-
-
-def _decode(decoder_type, data: bytes, path: Path, what: str):
-    try:
-        with gc_paused():
-            return msgspec.json.decode(data, type=decoder_type)
-    except msgspec.ValidationError as exc:
-        raise AnnotationError(f"invalid {what}: {exc}", path=path) from None
-    except msgspec.DecodeError as exc:
-        raise InputFileError(f"not valid JSON: {exc}", path=path) from None
 
 
 def _check_layout(data: bytes, path: Path, expected: tuple[str, ...], dataset: str) -> str:
@@ -155,12 +145,10 @@ def vidstg_groundtruth(
     return GroundTruth(
         dataset=dataset,
         split=split,
-        family="vidstg",
         query_type_names=QUERY_TYPES,
         video_id=np.array(columns.video_id, dtype=str),
         sentence=np.array(columns.sentence, dtype=str),
         query_type=np.array(columns.query_type, dtype=np.int8),
-        target_id=np.array(columns.target_id, dtype=np.int64),
         frame_count=frame_count,
         fps=np.array(columns.fps, dtype=np.float64),
         width=np.array(columns.width, dtype=np.int64),
@@ -261,7 +249,7 @@ def columns_from_tubedetr(videos: list[_TubeVideo], path: Path) -> _SampleColumn
     return cols
 
 
-def resolve_vidstg(gt: GroundTruth, protocol: Protocol) -> ScoringTable:
+def resolve_vidstg(gt: GroundTruth, protocol: TubeProtocol) -> ScoringTable:
     """VidSTG ground truth under ``protocol`` (METRICS.md §2).
 
     Closed (STCAT): ``[begin_fid, min(end_fid, used_segment.end_fid)]``; STCAT
@@ -280,14 +268,7 @@ def resolve_vidstg(gt: GroundTruth, protocol: Protocol) -> ScoringTable:
 
 
 class VidstgAdapter(TubeAdapter):
-    info = DatasetInfo(
-        name="vidstg",
-        description="VidSTG (CVPR 2020): VidOR videos, declarative and interrogative sentences",
-        splits=("train", "val", "test"),
-        query_types=QUERY_TYPES,
-        protocols=("dense", "tubedetr", "stcat"),
-        layouts=("official (+ --vidor-dir)", "tubedetr"),
-    )
+    name = "vidstg"
     version = 1
 
     def default_annotations(self, split: str) -> Path:
@@ -305,7 +286,7 @@ class VidstgAdapter(TubeAdapter):
                 )
         path = Path(annotations)
         layout = _check_layout(read_head(path), path, ("vidstg-official", "vidstg-tubedetr"), "VidSTG")
-        inputs = {"annotations_sha256": file_sha256(path)}
+        inputs = {"annotations": input_record(path)}
         if layout == "vidstg-official":
             if vidor_dir is None:
                 raise InputFileError(
@@ -314,7 +295,7 @@ class VidstgAdapter(TubeAdapter):
                 )
             vidor_dir = Path(vidor_dir)
             index = vidor.index_directory(vidor_dir)
-            inputs["vidor_dir_signature"] = directory_signature(list(index.values()), vidor_dir)
+            inputs["vidor_dir"] = input_record(vidor_dir, signature=directory_signature(list(index.values()), vidor_dir))
 
             def build() -> GroundTruth:
                 return self._from_official(read_bytes(path), path, index, split, progress)
@@ -328,7 +309,7 @@ class VidstgAdapter(TubeAdapter):
         return Dataset(adapter=self, gt=gt, inputs=inputs, cache_dir=cache_dir)
 
     def _from_official(self, data, path, index, split, progress) -> GroundTruth:
-        entries = _decode(list[_Entry], data, path, "VidSTG annotation")
+        entries = decode_annotation(data, list[_Entry], path, "VidSTG annotation")
         columns = columns_from_official(entries)
         wanted: dict[str, set[int]] = {}
         frame_counts: dict[str, int] = {}
@@ -346,7 +327,7 @@ class VidstgAdapter(TubeAdapter):
         return vidstg_groundtruth(columns, lambda v, t: trajectories[v, t], self.name, split)
 
     def _from_tubedetr(self, data, path, split, progress) -> GroundTruth:
-        parsed = _decode(_TubeFile, data, path, "TubeDETR VidSTG annotation")
+        parsed = decode_annotation(data, _TubeFile, path, "TubeDETR VidSTG annotation")
         columns = columns_from_tubedetr(parsed.videos, path)
         frame_counts = dict(zip(columns.video_id, columns.frame_count))
         needed = sorted(set(zip(columns.video_id, columns.target_id)))
@@ -358,7 +339,7 @@ class VidstgAdapter(TubeAdapter):
             trajectories[video, target] = _tubedetr_trajectory(raw, frame_counts[video], path, video, target)
         return vidstg_groundtruth(columns, lambda v, t: trajectories[v, t], self.name, split)
 
-    def resolve(self, gt: GroundTruth, protocol: Protocol) -> ScoringTable:
+    def resolve(self, gt: GroundTruth, protocol: TubeProtocol) -> ScoringTable:
         return resolve_vidstg(gt, protocol)
 
 

@@ -19,8 +19,8 @@ import numpy as np
 from ..core.errors import AnnotationError, InputFileError
 from ..core.jsonio import read_bytes
 from ..data.actions import ActionGroundTruth, SpatialQueries
-from .base import ActionDataset, DatasetAdapter, DatasetInfo
-from .cache import file_sha256
+from .base import ActionDataset, DatasetAdapter, decode_annotation
+from .cache import input_record
 
 FILE_NAME = "youcook2_interactions.json"
 
@@ -41,12 +41,7 @@ def load_groundtruth(path: Path) -> tuple[ActionGroundTruth, dict[str, str]]:
     path = Path(path)
     if path.is_dir():
         path = path / FILE_NAME
-    try:
-        release = msgspec.json.decode(read_bytes(path), type=_Release)
-    except msgspec.ValidationError as exc:
-        raise AnnotationError(f"unexpected layout: {exc}", path=path) from None
-    except msgspec.DecodeError as exc:
-        raise InputFileError(f"not valid JSON: {exc}", path=path) from None
+    release = decode_annotation(read_bytes(path), _Release, path, "YouCook2-Interactions release layout")
 
     video_ids = list(dict.fromkeys([*(s.video_id for s in release.segments), *release.boxes]))
     video_of = {v: i for i, v in enumerate(video_ids)}
@@ -88,6 +83,7 @@ def load_groundtruth(path: Path) -> tuple[ActionGroundTruth, dict[str, str]]:
         "queries": len(box_of_pair),
     }
     queries = SpatialQueries(
+        group_kind="segment id",
         group_names=np.array([str(i) for i in range(len(segment_video))], dtype=str),
         group=segment_of_pair.astype(np.int64),
         second=box_second[box_of_pair],
@@ -116,25 +112,17 @@ def load_groundtruth(path: Path) -> tuple[ActionGroundTruth, dict[str, str]]:
         policy="drop-zero-area",
         defects=defects,
     )
-    return gt, {"annotations_sha256": file_sha256(path)}
+    return gt, {"annotations": input_record(path)}
 
 
 class YouCook2InteractionsAdapter(DatasetAdapter):
     """``--annotations`` names ``youcook2_interactions.json`` (or its directory)."""
 
-    info = DatasetInfo(
-        name="youcook2-interactions",
-        description="YouCook2-Interactions: 92 cooking videos, boxes of the interaction a sentence describes",
-        splits=("val",),
-        query_types=(),
-        protocols=("spatial",),
-        layouts=("youcook2_interactions.json",),
-        tasks=("spatial",),
-    )
+    name = "youcook2-interactions"
 
     def load(self, split="val", annotations=None, vidor_dir=None, *, use_cache=True, progress=False, **options):
         self.check_split(split)
-        self.refuse_options({k: v for k, v in options.items() if v is not None})
+        self.refuse_options(options)
         if annotations is None:
             raise InputFileError(f"{self.name}: pass --annotations with {FILE_NAME}")
         gt, inputs = load_groundtruth(Path(annotations))

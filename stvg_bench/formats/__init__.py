@@ -1,71 +1,58 @@
-"""Prediction formats, registered by name, with auto-detection.
+"""Prediction formats of both families, in one registry (:data:`stvg_bench.registries.FORMATS`).
 
-``stvg-bench`` (canonical JSON), ``tubedetr``, ``stcat`` and ``parquet``; JSON
-files may be gzip-compressed. :func:`load_predictions` and
-:func:`write_predictions` are the entry points.
+``stvg-bench`` (canonical JSON of either family), ``tubedetr``, ``stcat``,
+``parquet`` (tubes) and ``gyt-clicks`` (actions, read only); JSON files may be
+gzip-compressed. :func:`load_predictions` detects the format among those of
+the dataset's family; :func:`write_predictions` writes any writable one.
 """
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from ..core.errors import FormatError, OptionError
-from ..core.jsonio import decompress, loads_exact, read_raw
-from ..data.tubes import Predictions
-from ..datasets.base import Dataset
-from .base import JsonPredictionFormat, PredictionFormat
-
-REGISTRY: dict[str, PredictionFormat] = {}
+from ..core.jsonio import loads_exact
+from .base import read_document
 
 
-def register(fmt: PredictionFormat) -> PredictionFormat:
-    REGISTRY[fmt.name] = fmt
+def get_format(name: str, family: str | None = None):
+    """The format registered as ``name``; with ``family``, refuse one that does not carry it."""
+    from ..registries import FORMATS
+
+    fmt = FORMATS.get(name)
+    if family is not None and family not in FORMATS.info(name).families:
+        choices = [n for n, info in FORMATS.items() if family in info.families]
+        raise OptionError(f"the {name} format holds no {family} predictions; choose one of {', '.join(choices)}")
     return fmt
 
 
-def get_format(name: str) -> PredictionFormat:
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise OptionError(
-            f"unknown format {name!r}; choose one of {', '.join(['auto', *REGISTRY])}"
-        ) from None
-
-
-def load_predictions(path: str | Path, dataset: Dataset | None = None, format: str = "auto") -> Predictions:
+def load_predictions(path: str | Path, dataset=None, format: str = "auto"):
     """Read predictions from ``path`` in ``format`` (``auto`` detects it).
 
-    ``dataset`` is needed by formats that number samples their own way (stcat).
+    ``dataset`` decides the family detected among, and is needed by formats that
+    number samples their own way (stcat) or match by step (gyt-clicks).
     """
+    from ..registries import FORMATS
+
     path = Path(path)
+    family = dataset.family if dataset is not None else None
     if format != "auto":
-        return get_format(format).read(path, dataset)
+        return get_format(format, family).read(path, dataset)
     if path.is_dir():
-        return REGISTRY["parquet"].read(path, dataset)
-    raw = read_raw(path)
-    data = decompress(raw, path)
-    for fmt in REGISTRY.values():
-        if isinstance(fmt, JsonPredictionFormat) and fmt.sniff(data):
-            return fmt.read_bytes(data, path, hashlib.sha256(raw).hexdigest(), dataset)
+        return get_format("parquet", family).read(path, dataset)
+    data, sha256 = read_document(path)
+    candidates = [n for n, info in FORMATS.items() if family is None or family in info.families]
+    for name in candidates:
+        fmt = FORMATS.get(name)
+        if fmt.sniff(data):
+            return fmt.read_bytes(data, path, sha256, dataset)
     loads_exact(data, path)  # a file that is not JSON at all gets a syntax error with its position
-    raise FormatError(
-        "cannot tell the prediction format (not stvg-bench, tubedetr or stcat); pass --format", path=path
-    )
+    raise FormatError(f"cannot tell the prediction format (not {', '.join(candidates)}); pass --format", path=path)
 
 
-def write_predictions(
-    predictions: Predictions, path: str | Path, format: str = "stvg-bench", dataset: Dataset | None = None
-) -> None:
+def write_predictions(predictions, path: str | Path, format: str = "stvg-bench", dataset=None) -> None:
     """Write ``predictions`` to ``path`` in ``format``, atomically."""
-    get_format(format).write(predictions, Path(path), dataset)
+    get_format(format, predictions.family).write(predictions, Path(path), dataset)
 
 
-def _register_builtin() -> None:
-    from . import canonical, parquet, stcat, tubedetr
-
-    for module in (canonical, tubedetr, stcat, parquet):
-        register(module.FORMAT_OBJECT)
-
-
-_register_builtin()
+__all__ = ["get_format", "load_predictions", "write_predictions"]

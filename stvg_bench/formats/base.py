@@ -26,39 +26,45 @@ from pathlib import Path
 from ..core import atomic
 from ..core.errors import FormatError, InvalidValueError, SampleIdError
 from ..core.jsonio import DuplicateKeys, decompress, loads_exact, nearest_keys, read_raw
-from ..data.tubes import Predictions
-from ..datasets.base import Dataset
+
+
+def read_document(path: Path) -> tuple[bytes, str]:
+    """The (gunzipped) content of a prediction file and the sha256 of its bytes as stored."""
+    raw = read_raw(path)
+    return decompress(raw, path), hashlib.sha256(raw).hexdigest()
 
 
 class PredictionFormat(ABC):
-    """A named way of writing predictions down."""
+    """A named way of writing predictions down (registered in :data:`stvg_bench.registries.FORMATS`,
+    with the data-model families it carries)."""
 
     name: str
-    description: str
-    needs_dataset: bool = False
-    is_directory: bool = False
 
     def sniff(self, data: bytes) -> bool:
-        """True when ``data`` (a JSON file's content) is in this format."""
+        """True when ``data`` (a file's content) is in this format."""
         return False
 
     @abstractmethod
-    def read(self, path: Path, dataset: Dataset | None) -> Predictions:
+    def read(self, path: Path, dataset):
         """Read and validate the predictions stored at ``path``."""
 
+    def read_bytes(self, data: bytes, path: Path, sha256: str, dataset):
+        """Read predictions from a file's content (formats that are one document)."""
+        raise FormatError(f"the {self.name} format is not a single document", path=path)
+
     @abstractmethod
-    def write(self, predictions: Predictions, path: Path, dataset: Dataset | None) -> None:
+    def write(self, predictions, path: Path, dataset) -> None:
         """Write ``predictions`` to ``path`` atomically (gzip when it ends in ``.gz``)."""
 
 
 class JsonPredictionFormat(PredictionFormat):
     """A format stored as one JSON document (optionally gzip-compressed)."""
 
-    def read(self, path: Path, dataset: Dataset | None) -> Predictions:
-        raw = read_raw(path)
-        return self.read_bytes(decompress(raw, path), path, hashlib.sha256(raw).hexdigest(), dataset)
+    def read(self, path: Path, dataset):
+        data, sha256 = read_document(path)
+        return self.read_bytes(data, path, sha256, dataset)
 
-    def read_bytes(self, data: bytes, path: Path, sha256: str, dataset: Dataset | None) -> Predictions:
+    def read_bytes(self, data: bytes, path: Path, sha256: str, dataset):
         """Fast path when it can vouch for the file, else the exact path."""
         fast = self.read_fast(data, path, sha256, dataset)
         if fast is not None:
@@ -67,25 +73,25 @@ class JsonPredictionFormat(PredictionFormat):
         return self.read_exact(parsed, path, sha256, dataset)
 
     @abstractmethod
-    def read_fast(self, data: bytes, path: Path, sha256: str, dataset: Dataset | None) -> Predictions | None:
+    def read_fast(self, data: bytes, path: Path, sha256: str, dataset):
         """Typed decode and bulk conversion, or None to defer to :meth:`read_exact`."""
 
     @abstractmethod
-    def read_exact(self, parsed: object, path: Path, sha256: str, dataset: Dataset | None) -> Predictions:
+    def read_exact(self, parsed: object, path: Path, sha256: str, dataset):
         """Walk a standard-library decode, raising an error that names sample and field."""
 
     def describe_position(self, data: bytes, offset: int) -> tuple[object, str | None]:
         """The sample id and field a byte offset falls in, for syntax errors."""
         return None, None
 
-    def write(self, predictions: Predictions, path: Path, dataset: Dataset | None) -> None:
+    def write(self, predictions, path: Path, dataset) -> None:
         payload = self.encode(predictions, dataset)
         if Path(path).suffix == ".gz":
             payload = gzip.compress(payload, compresslevel=6, mtime=0)
         atomic.write_bytes(path, payload)
 
     @abstractmethod
-    def encode(self, predictions: Predictions, dataset: Dataset | None) -> bytes:
+    def encode(self, predictions, dataset) -> bytes:
         """The JSON bytes of ``predictions`` in this format."""
 
 

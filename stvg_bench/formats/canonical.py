@@ -1,21 +1,22 @@
-"""The canonical ``stvg-bench/predictions`` format, version 1.
+"""The canonical ``stvg-bench`` format: the project's own JSON document for each data-model family.
 
-::
+The ``format`` field of a document says which it is: ``stvg-bench/predictions``
+(tubes, below) or ``stvg-bench/action-grounding`` (actions,
+:mod:`stvg_bench.formats.action_grounding`). Tube documents, version 1::
 
     {"format": "stvg-bench/predictions", "version": 1,
      "dataset": "vidstg", "split": "test", "method": {...free metadata...},
      "predictions": {"<sample_id>": {"segment": [start, end_exclusive],
                                      "boxes": {"<frame>": [x1, y1, x2, y2], ...}}}}
 
-JSON Schema: ``schemas/predictions-v1.schema.json`` (it checks the envelope;
-per-value checks run vectorised on the arrays).
+Segments are half-open ``[start, end_exclusive)`` frame ids; boxes ``[x1, y1,
+x2, y2]`` in pixels of the original frame, keyed by 0-based frame id. JSON
+Schema: ``schemas/predictions-v1.schema.json``; the envelope is checked by
+:mod:`stvg_bench.formats.envelope`, per-value checks run vectorised on the arrays.
 """
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from importlib import resources
 from itertools import chain
 
 import msgspec
@@ -25,21 +26,21 @@ from ..core.errors import FormatError
 from ..core.ids import parse_ids
 from ..core.jsonio import check_no_duplicates, gc_paused, loads_exact
 from ..data.tubes import Predictions
-from ..datasets.base import Dataset
+from .envelope import TUBE_PREDICTIONS, check_envelope
 from .base import (
     JsonPredictionFormat,
+    PredictionFormat,
     containers_in,
     escapes_outside,
     innermost,
     keys_written_once,
+    read_document,
     require_dict,
     require_numbers,
     sample_key,
     sniff_after,
 )
 
-FORMAT = "stvg-bench/predictions"
-VERSION = 1
 ENVELOPE_KEYS = ("format", "version", "dataset", "split", "predictions")
 
 
@@ -60,41 +61,11 @@ class _File(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 _DECODER = msgspec.json.Decoder(_File)
 
 
-@cache
-def schema() -> dict:
-    """The JSON Schema of the format (packaged with stvg-bench)."""
-    text = resources.files("stvg_bench.formats").joinpath("schemas/predictions-v1.schema.json").read_text()
-    return json.loads(text)
+class TubeDocument(JsonPredictionFormat):
+    """Reads and writes tube :class:`~stvg_bench.data.tubes.Predictions` as the canonical document."""
 
-
-def check_envelope(envelope: dict, path) -> tuple[str, str, dict]:
-    """Check the envelope (everything but the predictions); return dataset, split and method.
-
-    The format name and version are checked first so that a file of another
-    format or version gets a plain message; jsonschema checks the rest.
-    """
-    if envelope.get("format") != FORMAT:
-        raise FormatError(
-            f"not an stvg-bench prediction file (format is {envelope.get('format')!r})", path=path
-        )
-    version = envelope.get("version")
-    if isinstance(version, bool) or version != VERSION:
-        raise FormatError(
-            f"unknown format version {version!r} (this stvg-bench reads version {VERSION})", path=path
-        )
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors({**envelope, "predictions": {}}))
-    if error is not None:
-        field = ".".join(str(p) for p in error.absolute_path) or None
-        raise FormatError(error.message, path=path, field=field)
-    return envelope["dataset"], envelope["split"], envelope.get("method", {})
-
-
-class CanonicalFormat(JsonPredictionFormat):
     name = "stvg-bench"
-    description = "stvg-bench/predictions v1 (JSON, optionally .json.gz)"
+    document = TUBE_PREDICTIONS
 
     def sniff(self, data: bytes) -> bool:
         return sniff_after(data, b'"format"', rb'"format"\s*:\s*"stvg-bench/predictions"')
@@ -124,14 +95,13 @@ class CanonicalFormat(JsonPredictionFormat):
         if sample_ids is None or frames is None:
             return None
         method = loads_exact(method_raw, path) if b'"method"' in data else {}
-        envelope = {
+        envelope = check_envelope(self.document, {
             "format": parsed.format,
             "version": parsed.version,
             "dataset": parsed.dataset,
             "split": parsed.split,
             "method": method,
-        }
-        dataset_name, split, method = check_envelope(envelope, path)
+        }, path)
         check_no_duplicates_deep(method, path)
         boxes = np.array(list(chain.from_iterable(e.boxes.values() for e in entries)), dtype=np.float64)
         return Predictions.from_arrays(
@@ -140,9 +110,9 @@ class CanonicalFormat(JsonPredictionFormat):
             box_sample_ids=np.repeat(sample_ids, n_boxes),
             box_frames=frames,
             boxes=boxes.reshape(-1, 4),
-            method=method,
-            dataset=dataset_name,
-            split=split,
+            method=envelope.method,
+            dataset=envelope.dataset,
+            split=envelope.split,
             source=str(path),
             sha256=sha256,
             format=self.name,
@@ -150,10 +120,8 @@ class CanonicalFormat(JsonPredictionFormat):
 
     def read_exact(self, parsed, path, sha256, dataset) -> Predictions:
         top = require_dict(parsed, path, "the file")
-        envelope = {k: v for k, v in top.items() if k != "predictions"}
-        envelope["predictions"] = {}
-        dataset_name, split, method = check_envelope(envelope, path)
-        check_no_duplicates_deep(method, path)
+        envelope = check_envelope(self.document, top, path)
+        check_no_duplicates_deep(envelope.method, path)
         if "predictions" not in top:
             raise FormatError("missing 'predictions'", path=path)
         predictions = require_dict(top["predictions"], path, "'predictions'", keys_are="sample id")
@@ -185,9 +153,9 @@ class CanonicalFormat(JsonPredictionFormat):
             box_sample_ids=np.array(box_ids, dtype=np.int64),
             box_frames=np.array(frames, dtype=np.int64),
             boxes=np.array(boxes, dtype=np.float64).reshape(-1, 4),
-            method=method,
-            dataset=dataset_name,
-            split=split,
+            method=envelope.method,
+            dataset=envelope.dataset,
+            split=envelope.split,
             source=str(path),
             sha256=sha256,
             format=self.name,
@@ -199,11 +167,11 @@ class CanonicalFormat(JsonPredictionFormat):
 
         return innermost(data, offset, sample)
 
-    def encode(self, predictions: Predictions, dataset: Dataset | None) -> bytes:
+    def encode(self, predictions: Predictions, dataset) -> bytes:
         return msgspec.json.encode(canonical_document(predictions, dataset))
 
 
-def canonical_document(predictions: Predictions, dataset: Dataset | None) -> dict:
+def canonical_document(predictions: Predictions, dataset) -> dict:
     """The canonical JSON document of ``predictions`` as Python objects."""
     dataset_name = dataset.name if dataset is not None else predictions.meta.dataset
     split = dataset.split if dataset is not None else predictions.meta.split
@@ -226,8 +194,8 @@ def canonical_document(predictions: Predictions, dataset: Dataset | None) -> dic
             "boxes": dict(zip(map(str, frames[lo:hi]), boxes[lo:hi])),
         }
     return {
-        "format": FORMAT,
-        "version": VERSION,
+        "format": TUBE_PREDICTIONS.format,
+        "version": TUBE_PREDICTIONS.version,
         "dataset": dataset_name,
         "split": split,
         "method": predictions.meta.method,
@@ -246,4 +214,43 @@ def check_no_duplicates_deep(value: object, path) -> None:
             check_no_duplicates_deep(item, path)
 
 
-FORMAT_OBJECT = CanonicalFormat()
+class CanonicalFormat(PredictionFormat):
+    """``stvg-bench``: one format name for the canonical document of either family.
+
+    A file is read by the document type its ``format`` field names (or, when it
+    names none, the one of the dataset's family); predictions are written as the
+    document of their own family.
+    """
+
+    name = "stvg-bench"
+
+    def __init__(self, documents: dict[str, JsonPredictionFormat]) -> None:
+        self.documents = documents
+
+    def _for_data(self, data: bytes, dataset) -> JsonPredictionFormat:
+        for document in self.documents.values():
+            if document.sniff(data):
+                return document
+        return self.documents[dataset.family if dataset is not None else "tubes"]
+
+    def sniff(self, data: bytes) -> bool:
+        return any(document.sniff(data) for document in self.documents.values())
+
+    def read(self, path, dataset):
+        data, sha256 = read_document(path)
+        return self.read_bytes(data, path, sha256, dataset)
+
+    def read_bytes(self, data, path, sha256, dataset):
+        return self._for_data(data, dataset).read_bytes(data, path, sha256, dataset)
+
+    def write(self, predictions, path, dataset) -> None:
+        self.documents[predictions.family].write(predictions, path, dataset)
+
+
+def _documents() -> dict[str, JsonPredictionFormat]:
+    from .action_grounding import FORMAT as ACTION_DOCUMENT
+
+    return {"tubes": TubeDocument(), "actions": ACTION_DOCUMENT}
+
+
+FORMAT = CanonicalFormat(_documents())

@@ -22,9 +22,8 @@ import numpy as np
 from ..core import atomic
 from ..core.errors import FormatError, InputFileError, InvalidValueError
 from ..data.tubes import Predictions
-from ..datasets.base import Dataset
 from .base import PredictionFormat
-from .canonical import FORMAT, VERSION, check_envelope
+from .envelope import TUBE_PREDICTIONS, check_envelope
 
 METADATA_KEY = b"stvg-bench"
 BOX_COLUMNS = ("sample_id", "frame", "x1", "y1", "x2", "y2")
@@ -93,16 +92,14 @@ def _envelope(table, path: Path) -> dict:
 
 class ParquetFormat(PredictionFormat):
     name = "parquet"
-    description = "directory with boxes.parquet and segments.parquet (canonical format, columnar)"
-    is_directory = True
 
-    def read(self, path: Path, dataset: Dataset | None) -> Predictions:
+    def read(self, path: Path, dataset) -> Predictions:
         path = Path(path)
         if not path.is_dir():
             raise InputFileError("a Parquet container is a directory", path=path)
         boxes = _read_table(path / "boxes.parquet", BOX_COLUMNS)
         segments = _read_table(path / "segments.parquet", SEGMENT_COLUMNS)
-        dataset_name, split, method = check_envelope({**_envelope(segments, path), "predictions": {}}, path)
+        envelope = check_envelope(TUBE_PREDICTIONS, _envelope(segments, path), path)
         digest = hashlib.sha256()
         for name in ("boxes.parquet", "segments.parquet"):
             with open(path / name, "rb") as handle:
@@ -114,15 +111,15 @@ class ParquetFormat(PredictionFormat):
             box_sample_ids=column(boxes, "sample_id"),
             box_frames=column(boxes, "frame"),
             boxes=np.stack([column(boxes, c) for c in ("x1", "y1", "x2", "y2")], axis=1),
-            method=method,
-            dataset=dataset_name,
-            split=split,
+            method=envelope.method,
+            dataset=envelope.dataset,
+            split=envelope.split,
             source=str(path),
             sha256=digest.hexdigest(),
             format=self.name,
         )
 
-    def write(self, predictions: Predictions, path: Path, dataset: Dataset | None) -> None:
+    def write(self, predictions: Predictions, path: Path, dataset) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -133,8 +130,8 @@ class ParquetFormat(PredictionFormat):
                 "the Parquet container names its dataset and split: pass --dataset (and --split)"
             )
         envelope = {
-            "format": FORMAT,
-            "version": VERSION,
+            "format": TUBE_PREDICTIONS.format,
+            "version": TUBE_PREDICTIONS.version,
             "dataset": dataset_name,
             "split": split,
             "method": predictions.meta.method,
@@ -159,4 +156,4 @@ class ParquetFormat(PredictionFormat):
             pq.write_table(segments, tmp / "segments.parquet")
 
 
-FORMAT_OBJECT = ParquetFormat()
+FORMAT = ParquetFormat()

@@ -22,7 +22,6 @@ from ..core.errors import FormatError, OptionError
 from ..core.ids import parse_ids
 from ..core.jsonio import gc_paused
 from ..data.tubes import Predictions
-from ..datasets.base import Dataset
 from .base import (
     JsonPredictionFormat,
     containers_in,
@@ -51,7 +50,7 @@ class _File(msgspec.Struct, gc=False):
 _DECODER = msgspec.json.Decoder(_File)
 
 
-def _require_dataset(dataset: Dataset | None) -> Dataset:
+def _require_dataset(dataset):
     if dataset is None:
         raise OptionError(
             "the stcat format numbers sentences its own way: pass --dataset (and --annotations)"
@@ -61,8 +60,6 @@ def _require_dataset(dataset: Dataset | None) -> Dataset:
 
 class StcatFormat(JsonPredictionFormat):
     name = "stcat"
-    description = "STCAT / CG-STVG: predictions keyed by item id, then frame"
-    needs_dataset = True
 
     def sniff(self, data: bytes) -> bool:
         return sniff_after(
@@ -156,7 +153,7 @@ class StcatFormat(JsonPredictionFormat):
 
         return innermost(data, offset, sample)
 
-    def encode(self, predictions: Predictions, dataset: Dataset | None) -> bytes:
+    def encode(self, predictions: Predictions, dataset) -> bytes:
         dataset = _require_dataset(dataset)
         item_of = np.asarray(dataset.gt.stcat_item_id)
         qtype_of = np.asarray(dataset.gt.query_type_names, dtype=object)[np.asarray(dataset.gt.query_type)]
@@ -180,4 +177,4 @@ class StcatFormat(JsonPredictionFormat):
         return msgspec.json.encode({"predictions": per_item, "video_predictions": videos})
 
 
-FORMAT_OBJECT = StcatFormat()
+FORMAT = StcatFormat()

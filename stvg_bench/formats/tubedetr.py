@@ -21,7 +21,6 @@ from ..core.errors import FormatError, SampleIdError
 from ..core.ids import parse_id_pairs, parse_ids
 from ..core.jsonio import DuplicateKeys, gc_paused
 from ..data.tubes import Predictions
-from ..datasets.base import Dataset
 from .base import (
     JsonPredictionFormat,
     containers_in,
@@ -56,7 +55,6 @@ _DECODER = msgspec.json.Decoder(_File)
 
 class TubedetrFormat(JsonPredictionFormat):
     name = "tubedetr"
-    description = "TubeDETR: predictions keyed '<video_id>_<frame>', video_predictions with 'sted'"
 
     def sniff(self, data: bytes) -> bool:
         return sniff_after(
@@ -148,7 +146,7 @@ class TubedetrFormat(JsonPredictionFormat):
 
         return innermost(data, offset, sample)
 
-    def encode(self, predictions: Predictions, dataset: Dataset | None) -> bytes:
+    def encode(self, predictions: Predictions, dataset) -> bytes:
         qtypes = _qtype_names(predictions, dataset)
         boxes = {
             f"{s}_{f}": {"boxes": [box]}
@@ -192,7 +190,7 @@ def _columns(parsed: _File, containers: int):
     return sample_ids, segments, frame_ids, boxes.reshape(-1, 4)
 
 
-def _qtype_names(predictions: Predictions, dataset: Dataset | None) -> list[str | None]:
+def _qtype_names(predictions: Predictions, dataset) -> list[str | None]:
     """Query type of each predicted sample, when the dataset is known (informative only)."""
     if dataset is None:
         return [None] * predictions.n_samples
@@ -202,4 +200,4 @@ def _qtype_names(predictions: Predictions, dataset: Dataset | None) -> list[str 
     return [n if k else None for n, k in zip(names[codes].tolist(), known.tolist())]
 
 
-FORMAT_OBJECT = TubedetrFormat()
+FORMAT = TubedetrFormat()

@@ -18,8 +18,8 @@ import io
 
 import numpy as np
 
-from ..data.actions import ActionGroundTruth, seconds_key
-from .video_map import Tubes
+from ..core.arrays import lookup_sorted
+from ..data.actions import ActionGroundTruth, Tubes, seconds_key
 
 
 def frame_map(gt: ActionGroundTruth, detections: Tubes) -> dict[str, float]:
@@ -37,9 +37,7 @@ def frame_map(gt: ActionGroundTruth, detections: Tubes) -> dict[str, float]:
     ]
     order = np.argsort(image_keys)
     det_keys = seconds_key(detections.video[detections.box_tube], detections.box_second)
-    at = np.searchsorted(image_keys[order], det_keys)
-    at_clipped = np.minimum(at, max(len(order) - 1, 0))
-    on_image = (at < len(order)) & (image_keys[order][at_clipped] == det_keys)
+    at_clipped, on_image = lookup_sorted(image_keys[order], det_keys)
     results = [
         {"image_id": int(order[a]), "category_id": int(detections.step[t]), "bbox": _xywh(b),
          "score": float(detections.score[t])}

@@ -2,8 +2,9 @@
 
 * **Pointing**: a prediction point hits when ``x1 <= x <= x2`` and ``y1 <= y <= y2``
   (bounds inclusive); accuracy = hits / scored frames, pooled.
-* **IoU > 0.3 accuracy**: a predicted box (or a heatmap thresholded into a
-  mask) is correct when its IoU with the GT box is > 0.3. Box-vs-mask IoU uses
+* **IoU accuracy**: a predicted box (or a heatmap thresholded into a mask) is
+  correct when its IoU with the GT box passes the protocol's threshold (``gyt``:
+  IoU > 0.3). Box-vs-mask IoU uses
   pycocotools RLE masks, the box rasterised by pycocotools (pixels whose
   centre is inside). Pooled, and per class then averaged over classes (the
   "class-mean accuracy" papers call mAP).
@@ -16,9 +17,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..statistics import Statistic
-
-IOU_THRESHOLD = 0.3
-
 
 def hits(points_xy: np.ndarray, boxes_xyxy: np.ndarray) -> np.ndarray:
     """True where the point lies in the box, bounds inclusive."""

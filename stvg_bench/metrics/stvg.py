@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.arrays import lookup_sorted
 from ..core.errors import SampleIdError
 from ..core.geometry import box_iou, interval_iou, is_inverted
 from ..data.tube_table import ScoringTable
 from ..data.tubes import Predictions, frame_keys
-
-MISSING_POLICIES = ("error", "zero")
+from ..protocols.base import passes
 
 
 @dataclass(frozen=True)
@@ -52,12 +52,13 @@ def metric_names(thresholds: tuple[float, ...]) -> tuple[str, ...]:
     return ("m_tIoU", "m_vIoU", *(f"vIoU@{r:g}" for r in thresholds), "m_gt_vIoU")
 
 
-def metric_columns(scores: SampleScores, thresholds: tuple[float, ...]) -> np.ndarray:
+def metric_columns(scores: SampleScores, thresholds: tuple[float, ...], rule: str) -> np.ndarray:
     """``(n_samples, n_metrics)`` values whose column means are the metrics of :func:`metric_names`.
 
-    vIoU@R counts samples with vIoU strictly greater than R.
+    vIoU@R counts samples whose vIoU passes R by ``rule`` (``"greater"``: vIoU > R, every registered protocol).
     """
-    columns = [scores.t_iou, scores.v_iou, *((scores.v_iou > r).astype(np.float64) for r in thresholds)]
+    passed = (passes(scores.v_iou, r, rule).astype(np.float64) for r in thresholds)
+    columns = [scores.t_iou, scores.v_iou, *passed]
     columns.append(scores.gt_v_iou)
     return np.stack(columns, axis=1)
 
@@ -74,9 +75,7 @@ def score_samples(table: ScoringTable, predictions: Predictions, missing: str = 
     n = table.n_samples
     warnings: dict[str, int] = {}
 
-    at = np.searchsorted(predictions.segment_sample_id, table.sample_ids)
-    at_clipped = np.minimum(at, max(predictions.n_samples - 1, 0))
-    found = (at < predictions.n_samples) & (predictions.segment_sample_id[at_clipped] == table.sample_ids)
+    at_clipped, found = lookup_sorted(predictions.segment_sample_id, table.sample_ids)
     if not found.all():
         n_missing = int((~found).sum())
         if missing == "error":
@@ -143,9 +142,7 @@ def _row_ious(table: ScoringTable, predictions: Predictions, found, pred_start, 
     row_sample = table.sample_ids[position]
     row_key = frame_keys(row_sample, table.row_frame)
     box_key = frame_keys(predictions.box_sample_id, predictions.box_frame)
-    j = np.searchsorted(box_key, row_key)
-    j_clipped = np.minimum(j, max(len(box_key) - 1, 0))
-    exact = (j < len(box_key)) & (box_key[j_clipped] == row_key) if len(box_key) else np.zeros(len(j), bool)
+    j_clipped, exact = lookup_sorted(box_key, row_key)
     pred_boxes = np.zeros((len(row_key), 4))
     pred_boxes[exact] = predictions.box_xyxy[j_clipped[exact]]
 
@@ -170,7 +167,8 @@ def _row_ious(table: ScoringTable, predictions: Predictions, found, pred_start, 
                 sample_id=int(row_sample[k]),
                 field="boxes",
             )
-        pred_boxes[gap] = _interpolate(predictions, row_sample[gap], table.row_frame[gap], j[gap])
+        j = np.searchsorted(box_key, row_key[gap])
+        pred_boxes[gap] = _interpolate(predictions, row_sample[gap], table.row_frame[gap], j)
     iou = box_iou(pred_boxes, table.row_gt_xyxy)
     iou[~scored | (scored & ~exact & ~has_boxes[position])] = 0.0
     return iou

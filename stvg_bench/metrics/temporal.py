@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data.actions import ActionGroundTruth, gt_second_sets
+from ..data.actions import ActionGroundTruth
 from .spatial import hits
 
 
@@ -57,7 +57,7 @@ class SecondGrid:
 def second_grid(gt: ActionGroundTruth) -> SecondGrid:
     """Build the grid of ``gt`` (seconds ``0..duration`` per video)."""
     offsets = np.concatenate([[0], np.cumsum(gt.duration + 1)]).astype(np.int64)
-    video, second, step = gt_second_sets(gt)
+    video, second, step = gt.second_sets()
     cells = offsets[video] + second
     background = np.ones(int(offsets[-1]), dtype=bool)
     background[cells] = False

@@ -13,11 +13,12 @@ segment (video, step, [start, end]) with the usable GT boxes of its seconds
   counts 0; a second neither annotates does not count).
 * **Matching**, per step class and threshold θ: detections in decreasing
   score (ties: file order), each matched to the unmatched GT instance of the
-  same video with the highest IoU; a true positive when that IoU ≥ θ.
+  same video with the highest IoU; a true positive when that IoU passes θ
+  (the protocol's ``map_rule``; ``gyt``: IoU ≥ θ).
 * **AP**: all-point interpolated (VOC 2010+): Σ over detections of the recall
   step times the precision envelope (the maximum precision at any later
   rank). mAP@θ = mean AP over classes with at least one GT instance; video
-  mAP = mean over θ ∈ {0.1, ..., 0.5}.
+  mAP = mean over the protocol's thresholds θ (``gyt``: 0.1, ..., 0.5).
 
 For confidence intervals, videos are resampled: a video drawn k times
 contributes its detections and instances k times (matching happens within a
@@ -27,37 +28,18 @@ counts, copies of a detection sitting next to each other in score order).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..core.geometry import box_area, box_intersection
-
-THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5)
-TUBE_IOUS = ("voxel", "act")
-
-
-@dataclass(frozen=True)
-class Tubes:
-    """Tubes as flat arrays: tube ``i`` is (``video[i]``, ``step[i]``, ``score[i]``); box rows
-    (``box_tube``, ``box_second``, ``box_xyxy``) give its boxes."""
-
-    video: np.ndarray
-    step: np.ndarray
-    score: np.ndarray
-    box_tube: np.ndarray
-    box_second: np.ndarray
-    box_xyxy: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.video)
-
+from ..data.actions import Tubes
+from ..protocols.base import passes
 
 def _key(video, step, second) -> np.ndarray:
     return (np.asarray(video, np.int64) << 36) + (np.asarray(step, np.int64) << 20) + np.asarray(second, np.int64)
 
 
-def pair_ious(detections: Tubes, instances: Tubes, kind: str = "voxel") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def pair_ious(detections: Tubes, instances: Tubes, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(detection, instance, iou)`` for every pair of the same video and step sharing a second."""
     det_keys = _key(detections.video[detections.box_tube], detections.step[detections.box_tube],
                     detections.box_second)
@@ -85,8 +67,6 @@ def pair_ious(detections: Tubes, instances: Tubes, kind: str = "voxel") -> tuple
         iou = np.zeros(len(codes))
         np.divide(intersection, union, out=iou, where=union > 0)
         return det_index, gt_index, iou
-    if kind != "act":
-        raise ValueError(f"tube IoU must be one of {TUBE_IOUS}")
     union_t = box_area(det_box) + box_area(gt_box) - inter
     frame_iou = np.zeros(len(inter))
     np.divide(inter, union_t, out=frame_iou, where=union_t > 0)
@@ -124,8 +104,13 @@ def detection_order(detections: Tubes) -> np.ndarray:
     return np.lexsort((np.arange(len(detections)), -detections.score, detections.step))
 
 
-def true_positives(detections: Tubes, n_instances: int, pairs, thresholds=THRESHOLDS) -> np.ndarray:
-    """``(n_thresholds, n_detections)`` true-positive flags, in :func:`detection_order`."""
+def true_positives(detections: Tubes, n_instances: int, pairs, thresholds: tuple[float, ...],
+                   rule: str) -> np.ndarray:
+    """``(n_thresholds, n_detections)`` true-positive flags, in :func:`detection_order`.
+
+    A detection is a true positive when its best unmatched instance's IoU passes θ by ``rule``
+    (``"greater_equal"``: IoU >= θ).
+    """
     det_index, gt_index, iou = pairs
     by_iou = np.lexsort((gt_index, -iou, det_index))
     candidates: dict[int, list[tuple[int, float]]] = {}
@@ -139,7 +124,7 @@ def true_positives(detections: Tubes, n_instances: int, pairs, thresholds=THRESH
             for g, value in candidates.get(d, ()):
                 if matched[g]:
                     continue
-                if value >= theta:
+                if passes(value, theta, rule):
                     matched[g] = True
                     flags[k, rank] = True
                 break
@@ -180,7 +165,7 @@ def weighted_ap(tp: np.ndarray, class_of: np.ndarray, weights: np.ndarray, n_gt:
 
 
 def map_statistic(detections: Tubes, instances: Tubes, flags: np.ndarray, n_videos: int, n_classes: int):
-    """Statistic of video weights -> (R, len(THRESHOLDS) + 1): mAP@θ and their mean."""
+    """Statistic of video weights -> (R, n_thresholds + 1): mAP at each threshold of ``flags``, and their mean."""
     order = detection_order(detections)
     class_of = detections.step[order]
     det_video = detections.video[order]

@@ -1,24 +1,22 @@
-"""Evaluation protocols for spatio-temporal grounding (METRICS.md §2), as data.
+"""Protocols of tube grounding (VidSTG, HC-STVG; docs/METRICS.md §2), as data.
 
 A protocol decides which frames are scored, how the ground-truth interval is
-closed, and what happens to frames without a predicted box. Dataset adapters
-read these fields when they resolve their ground truth into a
-:class:`~stvg_bench.data.tube_table.ScoringTable`; every field is printed with the
-results. Any change of behaviour bumps ``version``.
+closed, what happens to frames without a predicted box and how vIoU@R
+compares with its threshold. Dataset adapters read the frame and interval
+fields when they resolve their ground truth into a
+:class:`~stvg_bench.data.tube_table.ScoringTable`; the metrics read the rest.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 from dataclasses import dataclass
 
 from ..core.errors import OptionError
+from .base import THRESHOLD_RULES, ProtocolFields, check_choice
 
 
 @dataclass(frozen=True)
-class Protocol:
+class TubeProtocol(ProtocolFields):
     """One named, versioned way of scoring VidSTG / HC-STVG predictions.
 
     Attributes:
@@ -39,8 +37,10 @@ class Protocol:
             beyond the first/last); if false a missing scored box is an error.
         copy_last_gt_box: a missing ground-truth box on the last frame of the
             closed interval is copied from the previous frame (STCAT).
-        threshold_rule: ``"greater"``: vIoU@R counts vIoU > R.
+        threshold_rule: ``"greater"``: vIoU@R counts vIoU > R; ``"greater_equal"``: vIoU >= R.
     """
+
+    family = "tubes"
 
     name: str
     version: int
@@ -57,33 +57,18 @@ class Protocol:
     threshold_rule: str = "greater"
 
     def __post_init__(self) -> None:
-        if self.frame_set not in ("all", "sampled"):
-            raise OptionError(f"protocol {self.name}: frame_set must be 'all' or 'sampled'")
+        check_choice(self.name, "frame_set", self.frame_set, ("all", "sampled"))
         if self.frame_set == "sampled" and not (self.sampling_fps and self.max_frames):
             raise OptionError(f"protocol {self.name}: a sampled frame set needs sampling_fps and max_frames")
-        if self.gt_interval not in ("half_open", "closed"):
-            raise OptionError(f"protocol {self.name}: gt_interval must be 'half_open' or 'closed'")
+        check_choice(self.name, "gt_interval", self.gt_interval, ("half_open", "closed"))
+        check_choice(self.name, "threshold_rule", self.threshold_rule, THRESHOLD_RULES)
 
-    def to_dict(self) -> dict:
-        """All fields, for the results file."""
-        return dataclasses.asdict(self)
-
-    def cache_key(self) -> str:
-        """Directory name for tables resolved under this protocol: its name and a hash of every field."""
-        digest = hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
-        return f"{self.name}-v{self.version}-{digest[:16]}"
-
-    def with_interpolation(self) -> Protocol:
-        """This protocol with missing predicted boxes interpolated (``--interpolate``).
-
-        Named ``<name>+interpolate`` so that results say the numbers are not the peer's.
-        """
-        if self.interpolate_boxes:
-            return self
-        return dataclasses.replace(self, name=f"{self.name}+interpolate", interpolate_boxes=True)
+    def with_interpolation(self) -> TubeProtocol:
+        """This protocol with missing predicted boxes interpolated (``--interpolate``)."""
+        return self.derive("interpolate", interpolate_boxes=True)
 
 
-DENSE = Protocol(
+DENSE = TubeProtocol(
     name="dense",
     version=1,
     description="stvg-bench canonical: every frame scored; missing predicted boxes interpolated; "
@@ -99,7 +84,7 @@ DENSE = Protocol(
     copy_last_gt_box=False,
 )
 
-TUBEDETR = Protocol(
+TUBEDETR = TubeProtocol(
     name="tubedetr",
     version=1,
     description="TubeDETR vidstg_eval.py / hcstvg_eval.py: 5 fps sampling of the input segment, "
@@ -115,7 +100,7 @@ TUBEDETR = Protocol(
     copy_last_gt_box=False,
 )
 
-STCAT = Protocol(
+STCAT = TubeProtocol(
     name="stcat",
     version=1,
     description="STCAT / CG-STVG evaluation: every frame scored, closed ground-truth interval, "
@@ -130,15 +115,3 @@ STCAT = Protocol(
     interpolate_boxes=False,
     copy_last_gt_box=True,
 )
-
-PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (DENSE, TUBEDETR, STCAT)}
-
-
-def get_protocol(name: str | Protocol) -> Protocol:
-    """Look a protocol up by name (or pass a Protocol through)."""
-    if isinstance(name, Protocol):
-        return name
-    try:
-        return PROTOCOLS[name]
-    except KeyError:
-        raise OptionError(f"unknown protocol {name!r}; choose one of {', '.join(PROTOCOLS)}") from None

@@ -1,8 +1,8 @@
-"""Prediction files for action grounding (GroundingYouTube, YouCook2-Interactions).
+"""The canonical action-grounding document, ``stvg-bench/action-grounding`` version 1.
 
-``stvg-bench/action-grounding`` version 1 (schema:
-``schemas/action-grounding-v1.schema.json``) has one envelope and three
-task layouts:
+Schema: ``schemas/action-grounding-v1.schema.json``. One envelope
+(``format``, ``version``, ``dataset``, ``split``, ``task``, ``method``) and
+three task layouts:
 
 * ``spatial``: ``{group: {second: {"point": [x, y]} | {"box": [x1, y1, x2, y2]}
   | {"heatmap": [[...], ...], "frame_size": [width, height]}}}``, the group
@@ -11,90 +11,48 @@ task layouts:
 * ``spatio-temporal``: ``{video: {"seconds": {second: {"step": s, "point": [x, y]}},
   "tubes": [{"step": s, "score": p, "boxes": {second: [x1, y1, x2, y2]}}]}}``.
 
-``gyt-clicks`` reads GroundingYouTube's aggregated centre-point clicks as a
-spatial prediction (the human baseline). These files are small, so they are
-read with the exact (duplicate-keeping) decoder only.
+Seconds are integers (inclusive segments, docs/METRICS.md §3). These files are
+small, so they are read with the exact (duplicate-keeping) decoder only.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import json
-from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
-from pathlib import Path
-
 import numpy as np
 
-from ..core import atomic
-from ..core.errors import FormatError, InvalidValueError, OptionError
-from ..core.jsonio import decompress, dumps_pretty, loads_exact, read_raw
-from ..data.actions import BACKGROUND, normalise_step
+from ..core.errors import FormatError, InvalidValueError
+from ..core.jsonio import dumps_pretty
+from ..data.actions import BACKGROUND, BOX, HEATMAP, POINT, ActionPredictions, normalise_step
 from ..data.tubes import PredictionMeta
-from ..datasets.base import ActionDataset
-from .base import require_dict, require_numbers, sample_key
-
-FORMAT = "stvg-bench/action-grounding"
-VERSION = 1
-TASKS = ("spatial", "temporal", "spatio-temporal")
-POINT, BOX, HEATMAP = 0, 1, 2
+from .base import JsonPredictionFormat, require_dict, require_numbers, sample_key, sniff_after
+from .envelope import ACTION_PREDICTIONS, check_envelope
 
 
-@dataclass(frozen=True)
-class ActionPredictions:
-    """Predictions of one task as flat arrays; keys stay strings until matched to a dataset.
+class ActionDocument(JsonPredictionFormat):
+    """Reads and writes :class:`~stvg_bench.data.actions.ActionPredictions` as the canonical document."""
 
-    Spatial rows (``spatial_*``): group key, second, kind (0 point, 1 box, 2
-    heatmap), the point or box (NaN when absent), the heatmap grid and its
-    frame size. Label rows (``label_*``): video key, second, normalised step,
-    point (NaN when absent). Tubes: video, step, score; tube boxes: tube index,
-    second, box. ``videos`` lists every video key present.
-    """
+    name = "stvg-bench"
+    document = ACTION_PREDICTIONS
 
-    task: str
-    meta: PredictionMeta
-    spatial_group: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
-    spatial_second: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    spatial_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
-    spatial_point: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
-    spatial_box: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
-    heatmaps: tuple = ()
-    heatmap_frame_size: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
-    label_video: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
-    label_second: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    label_step: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
-    label_point: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
-    tube_video: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
-    tube_step: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
-    tube_score: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    tube_box_tube: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    tube_box_second: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    tube_box_xyxy: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
-    has_tubes: bool = False
-    videos: tuple[str, ...] = ()
+    def sniff(self, data: bytes) -> bool:
+        return sniff_after(data, b'"format"', rb'"format"\s*:\s*"stvg-bench/action-grounding"')
 
+    def read_fast(self, data, path, sha256, dataset):
+        return None  # small files: the exact decoder names every problem
 
-@cache
-def schema() -> dict:
-    text = resources.files("stvg_bench.formats").joinpath("schemas/action-grounding-v1.schema.json").read_text()
-    return json.loads(text)
+    def read_exact(self, parsed, path, sha256, dataset) -> ActionPredictions:
+        top = require_dict(parsed, path, "the file")
+        envelope = check_envelope(self.document, top, path)
+        if "predictions" not in top:
+            raise FormatError("missing 'predictions'", path=path)
+        meta = PredictionMeta(format=self.name, dataset=envelope.dataset, split=envelope.split,
+                              method=envelope.method, source=str(path), sha256=sha256)
+        predictions = require_dict(top["predictions"], path, "'predictions'", keys_are="sample id")
+        if envelope.task == "spatial":
+            return spatial_predictions(predictions, path, meta)
+        return label_predictions(predictions, path, meta, envelope.task)
 
-
-def _check_envelope(top: dict, path) -> tuple[str, str, str, dict]:
-    if top.get("format") != FORMAT:
-        raise FormatError(f"not an action-grounding prediction file (format is {top.get('format')!r})", path=path)
-    version = top.get("version")
-    if isinstance(version, bool) or version != VERSION:
-        raise FormatError(f"unknown format version {version!r} (this stvg-bench reads version {VERSION})", path=path)
-    import jsonschema
-
-    envelope = {**{k: v for k, v in top.items() if k != "predictions"}, "predictions": {}}
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema()).iter_errors(envelope))
-    if error is not None:
-        raise FormatError(error.message, path=path, field=".".join(map(str, error.absolute_path)) or None)
-    return top["dataset"], top["split"], top["task"], top.get("method", {})
+    def encode(self, predictions: ActionPredictions, dataset) -> bytes:
+        return dumps_pretty(document(predictions, dataset))
 
 
 def _finite(values: np.ndarray, keys: list[tuple[str, str]], path) -> None:
@@ -105,7 +63,8 @@ def _finite(values: np.ndarray, keys: list[tuple[str, str]], path) -> None:
         raise InvalidValueError("NaN or infinite value", path=path, sample_id=video, field=where)
 
 
-def _spatial(predictions: dict, path, meta) -> ActionPredictions:
+def spatial_predictions(predictions: dict, path, meta) -> ActionPredictions:
+    """Spatial rows from ``{group: {second: entry}}``, every value checked."""
     groups, seconds, kinds, points, boxes, grids, sizes, keys = [], [], [], [], [], [], [], []
     for group, per_second in predictions.items():
         per_second = require_dict(per_second, path, "a query group", sample_id=group, keys_are="second")
@@ -176,7 +135,8 @@ def _grid(value, path, group, where) -> np.ndarray:
     return np.array(value, dtype=np.float64)
 
 
-def _labels(predictions: dict, path, meta, task: str) -> ActionPredictions:
+def label_predictions(predictions: dict, path, meta, task: str) -> ActionPredictions:
+    """Label rows (and tubes) of the temporal and spatio-temporal layouts, every value checked."""
     videos, seconds, steps, points, keys, has_point = [], [], [], [], [], []
     tube_video, tube_step, tube_score, box_tube, box_second, box_xyxy, box_keys = [], [], [], [], [], [], []
     has_tubes = False
@@ -263,80 +223,7 @@ def _labels(predictions: dict, path, meta, task: str) -> ActionPredictions:
     )
 
 
-def read_action_grounding(data: bytes, path, sha256: str) -> ActionPredictions:
-    """Read an ``stvg-bench/action-grounding`` document."""
-    top = require_dict(loads_exact(data, path), path, "the file")
-    dataset, split, task, method = _check_envelope(top, path)
-    meta = PredictionMeta(format="stvg-bench", dataset=dataset, split=split, method=method, source=str(path),
-                          sha256=sha256)
-    predictions = require_dict(top["predictions"], path, "'predictions'", keys_are="sample id")
-    if task == "spatial":
-        return _spatial(predictions, path, meta)
-    return _labels(predictions, path, meta, task)
-
-
-def read_gyt_clicks(data: bytes, path, sha256: str, dataset: ActionDataset) -> ActionPredictions:
-    """GroundingYouTube's aggregated clicks as spatial predictions (the human baseline).
-
-    Each entry ``{image_url, x, y, mean_dist}`` names its frame by the URL's last
-    two parts, ``<video>/<video>_<second>_<step with underscores>.jpg``. A query
-    (video, second) gets the click whose normalised step is the step of its
-    box; entries with null coordinates, for another step, or for no query are
-    left out: those queries are missing predictions.
-    """
-    if dataset is None or dataset.name != "groundingyoutube":
-        raise OptionError("gyt-clicks are matched to boxes by step: pass --dataset groundingyoutube --annotations DIR")
-    entries = loads_exact(data, path)
-    if not isinstance(entries, list):
-        raise FormatError("expected a JSON array of clicks", path=path)
-    gt = dataset.gt
-    queries = gt.queries
-    wanted = {
-        (str(gt.video_ids[v]), int(s)): gt.steps[c]
-        for v, s, c in zip(queries.group.tolist(), queries.second.tolist(), queries.step.tolist())
-    }
-    chosen: dict[tuple[str, int], tuple[float, float]] = {}
-    for k, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not isinstance(entry.get("image_url"), str):
-            raise FormatError("each click needs an 'image_url'", path=path, sample_id=f"entry {k}")
-        folder, name = entry["image_url"].rsplit("/", 2)[-2:]
-        stem = name.rsplit(".", 1)[0]
-        if not stem.startswith(folder + "_"):
-            raise FormatError(f"cannot read video and second from {entry['image_url']!r}", path=path,
-                              sample_id=f"entry {k}")
-        second_text, _, step = stem[len(folder) + 1 :].partition("_")
-        if not second_text.isdigit():
-            raise FormatError(f"cannot read the second from {entry['image_url']!r}", path=path,
-                              sample_id=f"entry {k}")
-        key = (folder, int(second_text))
-        x, y = entry.get("x"), entry.get("y")
-        if x is None or y is None or wanted.get(key) != normalise_step(step):
-            continue
-        chosen[key] = tuple(require_numbers([x, y], 2, path, f"entry {k}", "x, y"))
-    by_video: dict[str, dict[str, dict]] = {}
-    for (video, second), point in chosen.items():
-        by_video.setdefault(video, {})[str(second)] = {"point": list(point)}
-    meta = PredictionMeta(format="gyt-clicks", dataset="groundingyoutube", split=dataset.split,
-                          method={"name": "human (aggregated centre-point clicks)"}, source=str(path), sha256=sha256)
-    return _spatial(by_video, path, meta)
-
-
-def load_action_predictions(path, dataset: ActionDataset | None, format: str = "auto") -> ActionPredictions:
-    """Read action-grounding predictions (``stvg-bench``) or clicks (``gyt-clicks``)."""
-    path = Path(path)
-    raw = read_raw(path)
-    data = decompress(raw, path)
-    sha256 = hashlib.sha256(raw).hexdigest()
-    if format == "auto":
-        format = "gyt-clicks" if data.lstrip()[:1] == b"[" and b'"image_url"' in data[:4096] else "stvg-bench"
-    if format == "gyt-clicks":
-        return read_gyt_clicks(data, path, sha256, dataset)
-    if format != "stvg-bench":
-        raise OptionError(f"action-grounding predictions are read as stvg-bench or gyt-clicks, not {format!r}")
-    return read_action_grounding(data, path, sha256)
-
-
-def encode(predictions: ActionPredictions, dataset: ActionDataset | None) -> dict:
+def document(predictions: ActionPredictions, dataset) -> dict:
     """The ``stvg-bench/action-grounding`` document of ``predictions``."""
     body: dict = {}
     if predictions.task == "spatial":
@@ -376,8 +263,8 @@ def encode(predictions: ActionPredictions, dataset: ActionDataset | None) -> dic
                 body[video]["tubes"].append({"step": step, "score": score, "boxes": boxes})
     meta = predictions.meta
     return {
-        "format": FORMAT,
-        "version": VERSION,
+        "format": ACTION_PREDICTIONS.format,
+        "version": ACTION_PREDICTIONS.version,
         "dataset": dataset.name if dataset is not None else meta.dataset,
         "split": dataset.split if dataset is not None else meta.split,
         "task": predictions.task,
@@ -386,9 +273,4 @@ def encode(predictions: ActionPredictions, dataset: ActionDataset | None) -> dic
     }
 
 
-def write_action_predictions(predictions: ActionPredictions, path, dataset: ActionDataset | None = None) -> None:
-    """Write ``predictions`` as ``stvg-bench/action-grounding`` JSON (gzip for ``.gz``), atomically."""
-    payload = dumps_pretty(encode(predictions, dataset))
-    if Path(path).suffix == ".gz":
-        payload = gzip.compress(payload, mtime=0)
-    atomic.write_bytes(path, payload)
+FORMAT = ActionDocument()

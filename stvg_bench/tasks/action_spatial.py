@@ -1,0 +1,180 @@
+"""Spatial action grounding (GroundingYouTube, YouCook2-Interactions; docs/METRICS.md §3, §5).
+
+For every spatial query (an annotated second of a query group: a video, or a
+segment), the prediction is a point, a box (pointing at its centre) or a
+heatmap (pointing at its argmax). Metrics: the pointing game; with boxes, or
+heatmaps and ``mask_threshold``, the IoU accuracy pooled and (where the
+dataset has classes) class-mean. Pooled over queries; intervals resample videos.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.arrays import lookup_sorted
+from ..core.errors import FormatError, OptionError, SampleIdError
+from ..core.geometry import box_iou, is_inverted
+from ..data.actions import BOX, HEATMAP, ActionPredictions, seconds_key
+from ..metrics import spatial
+from ..metrics.heatmaps import argmax_point, mask
+from ..protocols import ActionProtocol
+from ..protocols.base import passes
+from ..results.result import ColumnField, MetricField
+from ..statistics import ratio_statistic
+from .action_common import (
+    ActionState,
+    ActionTask,
+    check_points,
+    check_seconds,
+    index_of,
+    missing_option,
+    refuse_duplicates,
+)
+from .base import Measurement, TaskOption, finite_number
+
+
+def iou_name(protocol: ActionProtocol) -> str:
+    return f"iou{protocol.iou_threshold:g}"
+
+
+class ActionSpatialTask(ActionTask):
+    name = "action-spatial"
+    options = (
+        missing_option(("error", "zero", "skip")),
+        TaskOption("mask_threshold", None, finite_number("mask_threshold"),
+                   "heatmap value from which a pixel is in the mask (by the protocol's mask_rule)"),
+    )
+    per_sample_columns = (
+        ColumnField("video_id", "video"),
+        ColumnField("queries", "spatial queries of the video"),
+        ColumnField("scored", "queries scored (all, or those with a prediction under --missing skip)"),
+        ColumnField("hits", "queries whose point hits the ground-truth box"),
+        ColumnField("iou_correct", "queries whose box or mask passes the IoU threshold (NaN without IoU scores)"),
+    )
+
+    def fields(self, protocol: ActionProtocol, options: dict) -> tuple[MetricField, ...]:
+        rule = ">" if protocol.iou_rule == "greater" else ">="
+        iou = f"IoU {rule} {protocol.iou_threshold:g}"
+        return (
+            MetricField("pointing_accuracy", "fraction of queries whose point lies in the GT box (bounds inclusive)"),
+            MetricField(f"{iou_name(protocol)}_accuracy", f"fraction of queries whose box or mask has {iou} "
+                        "with the GT box, pooled (the GroundingYouTube authors' 'mAP')"),
+            MetricField(f"{iou_name(protocol)}_class_mean_accuracy",
+                        f"{iou} accuracy per step class, averaged over classes (VideoGEM's 'mAP')"),
+        )
+
+    def prepare(self, dataset, protocol: ActionProtocol, options: dict) -> ActionState:
+        if not len(dataset.gt.queries.second):
+            raise OptionError(f"{dataset.name} ({dataset.split}) has no boxed second: the spatial task has "
+                              "nothing to score")
+        return ActionState(dataset, protocol, options)
+
+    def check(self, state: ActionState, predictions: ActionPredictions) -> None:
+        self.check_task(predictions)
+
+    def measure(self, state: ActionState, predictions: ActionPredictions) -> Measurement:
+        gt, queries, protocol, options = state.gt, state.gt.queries, state.protocol, state.options
+        path = predictions.meta.source
+        labels = predictions.spatial_group
+        groups = index_of(labels, queries.group_names, path, queries.group_kind)
+        videos = groups if queries.group_kind == "video" else gt.segment_video[groups]
+        seconds = predictions.spatial_second
+        check_seconds(gt, videos, seconds, labels, path)
+        keys = seconds_key(groups, seconds)
+        refuse_duplicates(keys, labels, seconds, path)
+        points, masks = self._points(state, predictions, videos, labels, path)
+        check_points(gt, videos, points, labels, seconds, path)
+
+        order = np.argsort(keys)
+        at, found = lookup_sorted(keys[order], seconds_key(queries.group, queries.second))
+        row = order[at]
+        warnings = {}
+        missing = options["missing"]
+        if not found.all():
+            n_missing = int((~found).sum())
+            if missing == "error":
+                k = int(np.argmin(found))
+                raise SampleIdError(
+                    f"no prediction for second {queries.second[k]} ({n_missing} of {len(found)} queries have none; "
+                    "--missing zero scores them as misses, --missing skip leaves them out)",
+                    path=path, sample_id=str(queries.group_names[queries.group[k]]),
+                )
+            warnings["missing_scored_zero" if missing == "zero" else "missing_skipped"] = n_missing
+        scored = found | (missing == "zero")
+        inverted = int((found & (predictions.spatial_kind[row] == BOX) & is_inverted(predictions.spatial_box[row])
+                        ).sum())
+        if inverted:
+            warnings["inverted_pred_boxes"] = inverted
+        hit = found & spatial.hits(points[row], queries.gt_xyxy)
+
+        fields = self.fields(protocol, options)
+        n_videos = gt.n_videos
+        columns = [hit]
+        kinds = predictions.spatial_kind[row]
+        can_iou = (kinds == BOX) | ((kinds == HEATMAP) & (options["mask_threshold"] is not None))
+        iou_correct = None
+        if len(row) and can_iou[found].all():
+            iou = np.zeros(len(row))
+            box_rows = found & (kinds == BOX)
+            iou[box_rows] = box_iou(predictions.spatial_box[row[box_rows]], queries.gt_xyxy[box_rows])
+            mask_rows = np.flatnonzero(found & (kinds == HEATMAP))
+            if len(mask_rows):
+                iou[mask_rows] = spatial.mask_box_iou([masks[row[i]] for i in mask_rows], queries.gt_xyxy[mask_rows])
+            iou_correct = found & passes(iou, protocol.iou_threshold, protocol.iou_rule)
+            columns.append(iou_correct)
+        else:
+            unthresholded = int((found & (kinds == HEATMAP)).sum())
+            if unthresholded:
+                warnings["heatmaps_without_mask_threshold_no_iou_scores"] = unthresholded
+            if (found & can_iou).any():  # boxes or masks beside points: no IoU metric can cover every query
+                warnings["iou_scores_skipped_mixed_with_points"] = int((found & can_iou).sum())
+        numerators = np.stack([np.bincount(queries.video, weights=c & scored, minlength=n_videos) for c in columns], 1)
+        denominators = np.repeat(np.bincount(queries.video, weights=scored, minlength=n_videos)[:, None],
+                                 len(columns), axis=1)
+        statistics = [ratio_statistic(numerators, denominators)]
+        present = fields[: len(columns)]
+        if iou_correct is not None and (queries.step >= 0).any():
+            present = fields
+            statistics.append(spatial.class_mean_statistic(iou_correct, scored, queries.video, queries.step,
+                                                           n_videos))
+
+        def statistic(counts: np.ndarray) -> np.ndarray:
+            return np.concatenate([s(counts) for s in statistics], axis=1)
+
+        per_video = {
+            "video_id": gt.video_ids,
+            "queries": np.bincount(queries.video, minlength=n_videos),
+            "scored": denominators[:, 0],
+            "hits": numerators[:, 0],
+            "iou_correct": numerators[:, 1] if iou_correct is not None else np.full(n_videos, np.nan),
+        }
+        return Measurement(present, {"all": (n_videos, statistic)}, per_video, warnings)
+
+    @staticmethod
+    def _points(state: ActionState, predictions: ActionPredictions, videos, labels, path):
+        """The point each prediction points at, and masks of heatmaps when a mask threshold is set."""
+        gt, protocol, threshold = state.gt, state.protocol, state.options["mask_threshold"]
+        kinds = predictions.spatial_kind
+        points = predictions.spatial_point.copy()
+        boxes = predictions.spatial_box
+        centre = kinds == BOX
+        points[centre] = np.stack([(boxes[centre, 0] + boxes[centre, 2]) / 2,
+                                   (boxes[centre, 1] + boxes[centre, 3]) / 2], 1)
+        masks: dict[int, np.ndarray] = {}
+        for i in np.flatnonzero(kinds == HEATMAP).tolist():
+            width, height = predictions.heatmap_frame_size[i].tolist()
+            video_width, video_height = int(gt.frame_width[videos[i]]), int(gt.frame_height[videos[i]])
+            if video_width and (width, height) != (video_width, video_height):
+                raise FormatError(
+                    f"heatmap of the wrong shape: frame_size {width}x{height}, the video is "
+                    f"{video_width}x{video_height}",
+                    path=path, sample_id=labels[i], field=f"second {predictions.spatial_second[i]}: frame_size",
+                )
+            grid = predictions.heatmaps[i]
+            points[i] = argmax_point(grid, height, width)
+            if threshold is not None:
+                masks[i] = mask(grid, height, width, threshold, protocol.mask_rule)
+        return points, masks
+
+
+TASK = ActionSpatialTask()

@@ -1,0 +1,144 @@
+"""Tube grounding (VidSTG, HC-STVG; docs/METRICS.md §2): a segment and a box per frame for each sentence.
+
+Metrics: m_tIoU, m_vIoU, vIoU@R for each threshold R (compared by the
+protocol's ``threshold_rule``), m_gt_vIoU; per query type and over all
+samples; intervals resample samples within each group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.errors import AnnotationError, InvalidValueError, OptionError, SampleIdError
+from ..data.tube_table import ScoringTable
+from ..metrics.stvg import metric_columns, metric_names, score_samples
+from ..protocols import TubeProtocol
+from ..results.result import ColumnField, MetricField
+from ..statistics import mean_statistic
+from .base import Measurement, Task, TaskOption, choice, flag
+
+DEFAULT_THRESHOLDS = (0.3, 0.5)
+
+
+def parse_thresholds(text: str | Sequence[float]) -> tuple[float, ...]:
+    """vIoU@R thresholds from ``"0.3,0.5"`` or a sequence; each in [0, 1), sorted, unique."""
+    if isinstance(text, str):
+        try:
+            values = [float(part) for part in text.split(",") if part.strip()]
+        except ValueError:
+            raise OptionError(f"--thresholds must be comma-separated numbers, got {text!r}") from None
+    else:
+        values = [float(v) for v in text]
+    if not values or any(not (0.0 <= v < 1.0) for v in values):
+        raise OptionError(f"thresholds must be numbers in [0, 1), got {text!r}")
+    return tuple(sorted(set(values)))
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    dataset: object
+    table: ScoringTable
+    groups: dict[str, np.ndarray]
+    options: dict
+
+
+class TubeGroundingTask(Task):
+    name = "tube-grounding"
+    unit = "samples"
+    options = (
+        TaskOption("thresholds", DEFAULT_THRESHOLDS, parse_thresholds, "vIoU@R thresholds"),
+        TaskOption("missing", "error", choice("missing", ("error", "zero")),
+                   "samples without a prediction: an error, or scored 0 and counted"),
+        TaskOption("interpolate", False, flag,
+                   "compat protocols: interpolate frames without a predicted box (a derived protocol)"),
+    )
+    per_sample_columns = (
+        ColumnField("sample_id", "sample id (TubeDETR order)"),
+        ColumnField("video_id", "video of the sample"),
+        ColumnField("query_type", "declarative / interrogative (VidSTG), all (HC-STVG)"),
+        ColumnField("gt_start", "ground-truth start frame as scored"),
+        ColumnField("gt_end", "ground-truth end frame as plugged into the half-open tIoU"),
+        ColumnField("pred_start", "predicted start frame as scored (after clipping)"),
+        ColumnField("pred_end", "predicted end frame, exclusive, as scored"),
+        ColumnField("missing", "no prediction (scored 0 under --missing zero)"),
+        ColumnField("tIoU", "temporal IoU"),
+        ColumnField("vIoU", "spatio-temporal IoU"),
+        ColumnField("gt_vIoU", "mean box IoU over the scored ground-truth frames"),
+    )
+
+    def derive_protocol(self, protocol: TubeProtocol, options: dict) -> TubeProtocol:
+        return protocol.with_interpolation() if options["interpolate"] else protocol
+
+    def fields(self, protocol: TubeProtocol, options: dict) -> tuple[MetricField, ...]:
+        above = "greater than" if protocol.threshold_rule == "greater" else "at least"
+        descriptions = {
+            "m_tIoU": "mean temporal IoU of predicted and ground-truth segments",
+            "m_vIoU": "mean vIoU: box IoU summed over the frames of both segments / frames of their hull",
+            "m_gt_vIoU": "mean box IoU over the ground-truth frames (m_sIoU)",
+        }
+        return tuple(MetricField(name, descriptions.get(name) or f"fraction of samples with vIoU {above} "
+                                 f"{name.partition('@')[2]}")
+                     for name in metric_names(options["thresholds"]))
+
+    def prepare(self, dataset, protocol: TubeProtocol, options: dict) -> _Prepared:
+        table = dataset.scoring_table(protocol)
+        if table.n_samples == 0:
+            raise AnnotationError(f"protocol {protocol.name} scores none of the {dataset.n_samples} samples of "
+                                  f"{dataset.name} {dataset.split} ({table.warnings})")
+        names = dataset.gt.query_type_names
+        groups = {"all": np.ones(table.n_samples, dtype=bool)}
+        if len(names) > 1:
+            for code, name in enumerate(names):
+                if (table.query_type == code).any():
+                    groups[name] = table.query_type == code
+        return _Prepared(dataset, table, groups, options)
+
+    def check(self, state: _Prepared, predictions) -> None:
+        """Unknown sample ids and boxes on frames outside their video are errors naming them."""
+        dataset = state.dataset
+        source = predictions.meta.source
+        ids = predictions.segment_sample_id
+        unknown = (ids < 0) | (ids >= dataset.n_samples)
+        if unknown.any():
+            raise SampleIdError(
+                f"unknown sample id ({dataset.name} {dataset.split} has ids 0-{dataset.n_samples - 1})",
+                path=source,
+                sample_id=int(ids[np.argmax(unknown)]),
+            )
+        frame_count = np.asarray(dataset.gt.frame_count)[predictions.box_sample_id]
+        outside = predictions.box_frame >= frame_count
+        if outside.any():
+            i = int(np.argmax(outside))
+            raise InvalidValueError(
+                f"frame outside the video (it has {frame_count[i]} frames)",
+                path=source,
+                sample_id=int(predictions.box_sample_id[i]),
+                field=f"boxes (frame {predictions.box_frame[i]})",
+            )
+
+    def measure(self, state: _Prepared, predictions) -> Measurement:
+        table, options = state.table, state.options
+        samples = score_samples(table, predictions, options["missing"])
+        columns = metric_columns(samples, options["thresholds"], table.protocol.threshold_rule)
+        statistics = {group: (int(mask.sum()), mean_statistic(columns[mask])) for group, mask in state.groups.items()}
+        gt = state.dataset.gt
+        per_sample = {
+            "sample_id": samples.sample_id,
+            "video_id": np.asarray(gt.video_id)[samples.sample_id],
+            "query_type": np.asarray(gt.query_type_names, dtype=object)[samples.query_type],
+            "gt_start": samples.gt_start,
+            "gt_end": samples.gt_end,
+            "pred_start": samples.pred_start,
+            "pred_end": samples.pred_end,
+            "missing": samples.missing,
+            "tIoU": samples.t_iou,
+            "vIoU": samples.v_iou,
+            "gt_vIoU": samples.gt_v_iou,
+        }
+        return Measurement(self.fields(table.protocol, options), statistics, per_sample, samples.warnings)
+
+
+TASK = TubeGroundingTask()
