@@ -148,3 +148,37 @@ def test_cli_scores_the_real_files(real_vidstg, run_cli, tmp_path, tubedetr_file
     assert results["n_samples"] == 10_303
     assert set(results["metrics"]) == {"all", "declarative", "interrogative"}
     assert "m_vIoU" in stdout
+
+
+def test_official_sentences_without_vidor_boxes_score_m_tiou_only(shared_data, run_cli, tmp_path):
+    """The real test sentences alone: m_tIoU per query type (with CIs), the box metrics unavailable and said so.
+
+    The prediction is the input segment ``[used_segment.begin_fid, used_segment.end_fid)``; the expected mean is
+    computed here from the raw JSON, one sentence at a time (TubeDETR order: questions, then captions).
+    """
+    entries = json.loads((shared_data / "vidstg" / "test_annotations.json").read_text())
+    tiou = {"declarative": [], "interrogative": []}
+    segments = {}
+    for entry in entries:
+        used, gt = entry["used_segment"], entry["temporal_gt"]
+        inter = max(0, min(used["end_fid"], gt["end_fid"]) - max(used["begin_fid"], gt["begin_fid"]))
+        union = (used["end_fid"] - used["begin_fid"]) + (gt["end_fid"] - gt["begin_fid"]) - inter
+        for qtype in ["interrogative"] * len(entry["questions"]) + ["declarative"] * len(entry["captions"]):
+            segments[str(len(segments))] = {"segment": [used["begin_fid"], used["end_fid"]], "boxes": {}}
+            tiou[qtype].append(inter / union if inter > 0 else 0.0)
+    path = tmp_path / "input-segment.json"
+    path.write_text(json.dumps({"format": "stvg-bench/predictions", "version": 1, "dataset": "vidstg",
+                                "split": "test", "method": {"name": "input segment"}, "predictions": segments}))
+    out = tmp_path / "r.json"
+    code, stdout, stderr = run_cli("score", path, "--dataset", "vidstg", "--annotations",
+                                   shared_data / "vidstg" / "test_annotations.json", "--out", out)
+    assert code == 0, stderr
+    results = json.loads(out.read_text())
+    everything = tiou["declarative"] + tiou["interrogative"]
+    assert results["group_sizes"] == {"all": 10_303, "declarative": 4_610, "interrogative": 5_693}
+    for group, values in (("all", everything), *tiou.items()):
+        assert results["metrics"][group] == pytest.approx({"m_tIoU": sum(values) / len(values)}, abs=1e-12)
+        lo, hi = results["ci95"][group]["m_tIoU"]
+        assert lo < results["metrics"][group]["m_tIoU"] < hi
+    assert set(results["unavailable"]) == {"m_vIoU", "vIoU@0.3", "vIoU@0.5", "m_gt_vIoU"}
+    assert "--vidor-dir" in results["unavailable"]["m_vIoU"] and "not computed" in stdout

@@ -230,13 +230,13 @@ def half_open_table(
         clipped = int(((start != gt_start) | (end != np.maximum(gt_end, gt_start))).sum())
         if clipped:
             warnings["gt_intervals_clipped_to_video"] = clipped
-        owner, frame = concat_ranges(start, end - start)
+        owner, frame = concat_ranges(start, (end - start) * gt.has_boxes)
         boxes = window_boxes(gt, owner, frame - box_frame_offset)
         return build_table(protocol, gt, samples, start, end, owner, frame, boxes, None, None, warnings)
     listed_owner, listed_frame = tubedetr_sampled_frames(
         gt.segment_start_frame, gt.segment_end_frame, gt.fps, protocol.sampling_fps, protocol.max_frames
     )
-    in_gt = (listed_frame >= gt_start[listed_owner]) & (listed_frame < gt_end[listed_owner])
+    in_gt = (listed_frame >= gt_start[listed_owner]) & (listed_frame < gt_end[listed_owner]) & gt.has_boxes
     owner, frame = listed_owner[in_gt], listed_frame[in_gt]
     boxes = window_boxes(gt, owner, frame - box_frame_offset)
     return build_table(
@@ -260,7 +260,8 @@ def closed_table(
         )
     start = np.asarray(start, dtype=np.int64)
     closed_end = np.asarray(closed_end, dtype=np.int64)
-    owner, frame = concat_ranges(start, np.where(keep, closed_end - start + 1, 0))
+    frames_per_sample = np.where(keep, closed_end - start + 1, 0) if gt.has_boxes else np.zeros(len(start), int)
+    owner, frame = concat_ranges(start, frames_per_sample)
     boxes = window_boxes(gt, owner, frame)
     missing = np.isnan(boxes).any(axis=1)
     has_previous = np.zeros(len(frame), dtype=bool)

@@ -50,7 +50,9 @@ class GroundTruth:
     are the canonical half-open interval; ``segment_start_frame`` /
     ``segment_end_frame`` are the input segment as released (VidSTG ``used_segment``
     ``begin_fid`` / ``end_fid``; HC-STVG: 0 and ``img_num - 1``).
-    ``defects`` counts ground-truth problems found at load time.
+    ``defects`` counts ground-truth problems found at load time. ``has_boxes`` is
+    false for temporal-only ground truth (VidSTG's official sentences without the
+    VidOR boxes): every box window is empty and only temporal metrics exist.
     """
 
     dataset: str
@@ -72,6 +74,7 @@ class GroundTruth:
     window_start_frame: np.ndarray
     box_xyxy: np.ndarray
     defects: dict[str, int] = field(default_factory=dict)
+    has_boxes: bool = True
 
     @property
     def n_samples(self) -> int:
@@ -82,7 +85,7 @@ class GroundTruth:
         return np.diff(self.box_offsets)
 
 
-_SCALAR_FIELDS = ("dataset", "split", "query_type_names", "defects")
+_SCALAR_FIELDS = ("dataset", "split", "query_type_names", "defects", "has_boxes")
 _ARRAY_FIELDS = tuple(f.name for f in dataclasses.fields(GroundTruth) if f.name not in _SCALAR_FIELDS)
 
 
@@ -97,6 +100,7 @@ def save(gt: GroundTruth, directory: Path, extra_meta: dict) -> None:
             "split": gt.split,
             "query_type_names": list(gt.query_type_names),
             "defects": gt.defects,
+            "has_boxes": gt.has_boxes,
             **extra_meta,
         }
         (tmp / "meta.json").write_bytes(dumps_pretty(meta))
@@ -112,6 +116,7 @@ def load(directory: Path, meta: dict) -> GroundTruth:
         split=meta["split"],
         query_type_names=tuple(meta["query_type_names"]),
         defects=dict(meta["defects"]),
+        has_boxes=meta["has_boxes"],
         **arrays,
     )
 

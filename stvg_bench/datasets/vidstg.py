@@ -11,6 +11,10 @@ Sample ids follow TubeDETR: per annotation entry, questions (interrogative)
 first, then captions (declarative), numbered over the file. STCAT numbers
 captions first; that numbering is kept in ``stcat_item_id``.
 
+Without ``--vidor-dir`` the official layout gives *temporal-only* ground
+truth (``has_boxes`` false): only m_tIoU can be scored, and results say why
+the box metrics are missing.
+
 Interval conventions (METRICS.md §2): ``temporal_gt`` is half-open (its
 ``end_fid`` may equal ``frame_count``); ``used_segment`` is kept as released.
 """
@@ -124,17 +128,21 @@ def vidstg_groundtruth(
     split: str,
 ) -> GroundTruth:
     """Assemble the columnar ground truth; ``trajectory_boxes(video_id, target_id)`` returns a
-    ``(frame_count, 4)`` xyxy array (NaN where the trajectory has no box)."""
+    ``(frame_count, 4)`` xyxy array (NaN where the trajectory has no box), or is None for
+    temporal-only ground truth (no boxes: every window is empty)."""
     frame_count = np.array(columns.frame_count, dtype=np.int64)
     gt_start = np.array(columns.gt_start, dtype=np.int64)
     gt_end = np.array(columns.gt_end, dtype=np.int64)
     window_start = np.clip(gt_start, 0, frame_count)
     window_end = np.clip(np.minimum(gt_end + 1, frame_count), window_start, None)
+    if trajectory_boxes is None:
+        window_end = window_start
     lengths = window_end - window_start
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     boxes = np.empty((int(offsets[-1]), 4), dtype=np.float64)
     for i, (video, target) in enumerate(zip(columns.video_id, columns.target_id)):
-        boxes[offsets[i] : offsets[i + 1]] = trajectory_boxes(video, target)[window_start[i] : window_end[i]]
+        if trajectory_boxes is not None:
+            boxes[offsets[i] : offsets[i + 1]] = trajectory_boxes(video, target)[window_start[i] : window_end[i]]
     defects = {}
     empty = int((gt_end <= gt_start).sum())
     if empty:
@@ -162,6 +170,7 @@ def vidstg_groundtruth(
         window_start_frame=window_start,
         box_xyxy=boxes,
         defects=defects,
+        has_boxes=trajectory_boxes is not None,
     )
 
 
@@ -263,7 +272,8 @@ def resolve_vidstg(gt: GroundTruth, protocol: TubeProtocol) -> ScoringTable:
     gt_end = np.asarray(gt.gt_end_frame_exclusive)
     closed_end = np.minimum(gt_end, gt.segment_end_frame)
     keep = ~((gt_end < gt.segment_start_frame) | (gt_start > gt.segment_end_frame))
-    keep &= gt.window_length() == closed_end - gt_start + 1
+    if gt.has_boxes:  # STCAT also drops sentences whose box list does not cover the interval
+        keep &= gt.window_length() == closed_end - gt_start + 1
     return closed_table(protocol, gt, keep, gt_start, closed_end)
 
 
@@ -287,12 +297,13 @@ class VidstgAdapter(TubeAdapter):
         path = Path(annotations)
         layout = _check_layout(read_head(path), path, ("vidstg-official", "vidstg-tubedetr"), "VidSTG")
         inputs = {"annotations": input_record(path)}
-        if layout == "vidstg-official":
-            if vidor_dir is None:
-                raise InputFileError(
-                    "the official VidSTG layout has no boxes: pass --vidor-dir with the VidOR annotations",
-                    path=path,
-                )
+        if layout == "vidstg-official" and vidor_dir is None:
+
+            def build() -> GroundTruth:  # temporal only: the sentences carry no boxes
+                entries = decode_annotation(read_bytes(path), list[_Entry], path, "VidSTG annotation")
+                return vidstg_groundtruth(columns_from_official(entries), None, self.name, split)
+
+        elif layout == "vidstg-official":
             vidor_dir = Path(vidor_dir)
             index = vidor.index_directory(vidor_dir)
             inputs["vidor_dir"] = input_record(vidor_dir, signature=directory_signature(list(index.values()), vidor_dir))

@@ -63,12 +63,15 @@ def metric_columns(scores: SampleScores, thresholds: tuple[float, ...], rule: st
     return np.stack(columns, axis=1)
 
 
-def score_samples(table: ScoringTable, predictions: Predictions, missing: str = "error") -> SampleScores:
+def score_samples(table: ScoringTable, predictions: Predictions, missing: str = "error",
+                  boxes: bool = True) -> SampleScores:
     """Score every sample of ``table``.
 
     ``predictions`` must already be checked against the dataset (known ids,
     frames inside their videos). ``missing``: ``"error"`` refuses samples
-    without a prediction; ``"zero"`` scores them 0 and counts them.
+    without a prediction; ``"zero"`` scores them 0 and counts them. Without
+    ``boxes`` (temporal-only ground truth) only tIoU is scored: vIoU and
+    gt_vIoU are NaN and predicted boxes are not looked at.
     """
     protocol = table.protocol
     source = predictions.meta.source
@@ -100,6 +103,10 @@ def score_samples(table: ScoringTable, predictions: Predictions, missing: str = 
         warnings["empty_or_inverted_pred_segments"] = empty
 
     t_iou = interval_iou(pred_start, pred_end, table.gt_start, table.gt_end)
+    if not boxes:
+        unscored = np.full(n, np.nan)
+        return SampleScores(table.sample_ids, table.query_type, t_iou, unscored, unscored, table.gt_start,
+                            table.gt_end, pred_start, pred_end, ~found, {**table.warnings, **warnings})
 
     row_iou = _row_ious(table, predictions, found, pred_start, pred_end)
     inverted = int(is_inverted(predictions.box_xyxy).sum())

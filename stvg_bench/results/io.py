@@ -10,7 +10,8 @@ Version 2 (docs/METRICS.md §9), one JSON object::
     inputs       {name: {path, sha256 | signature[, format]}}: the predictions and every annotation input,
     method       the prediction file's free metadata,
     provenance   stvg_bench_version, git_commit, started_at, duration_seconds, command,
-    n_samples, group_sizes, metrics, ci95 (absent without CIs), warnings
+    n_samples, unit, group_sizes, metrics, ci95 (absent without CIs), warnings,
+    unavailable  {metric: why the data cannot give it} (e.g. VidSTG without boxes)
 
 Version 1 files (written by stvg-bench 0.1) are read by :func:`load_results`
 into the same :class:`ResultRecord` (what they did not record is ``None``).
@@ -56,6 +57,7 @@ def result_document(result: ScoreResult) -> dict:
     if result.ci95 is not None:
         out["ci95"] = {g: {k: list(v) for k, v in m.items()} for g, m in result.ci95.items()}
     out["warnings"] = dict(result.warnings)
+    out["unavailable"] = dict(result.unavailable)
     return out
 
 
@@ -132,6 +134,7 @@ class ResultRecord:
     method: dict | None
     provenance: dict
     warnings: dict[str, int]
+    unavailable: dict[str, str]
 
 
 def load_results(path: str | Path) -> ResultRecord:
@@ -170,6 +173,7 @@ def _from_version_2(document: dict) -> ResultRecord:
         method=document["method"],
         provenance=document["provenance"],
         warnings=document["warnings"],
+        unavailable=document["unavailable"],
     )
 
 
@@ -198,6 +202,7 @@ def _from_version_1(document: dict) -> ResultRecord:
         method=None,
         provenance={"stvg_bench_version": document["stvg_bench_version"]},
         warnings=document["warnings"],
+        unavailable={},
     )
 
 

@@ -63,6 +63,9 @@ def print_score(result: ScoreResult, out: Console, heading: str | None = None) -
                   f"{b.interval}[/dim]")
     for name, count in result.warnings.items():
         out.print(f"[yellow]warning:[/yellow] {name}: {count}")
+    for reason in dict.fromkeys(result.unavailable.values()):
+        names = [n for n, r in result.unavailable.items() if r == reason]
+        out.print(f"[yellow]not computed:[/yellow] {', '.join(names)}: {reason}")
 
 
 def print_comparison(comparison: ComparisonResult, out: Console) -> None:

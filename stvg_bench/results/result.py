@@ -65,7 +65,8 @@ class ScoreResult:
     ``metrics[group][name]``: group ``all`` and, where the dataset has them, one
     per query type; ``fields`` declares every metric present, in table order;
     ``ci95[group][name] = (lo, hi)`` (None without CIs, and absent for fields
-    without a CI); ``options`` the task options as applied; ``unit`` what
+    without a CI); ``unavailable`` the declared metrics the data cannot give, with
+    the reason (temporal-only ground truth); ``options`` the task options as applied; ``unit`` what
     ``n_samples`` counts and the bootstrap resamples (``samples``; ``videos`` for actions); ``inputs`` every
     input (``predictions`` and the annotation files: path and sha256);
     ``method`` the prediction file's free metadata; ``per_sample`` the columns
@@ -89,6 +90,7 @@ class ScoreResult:
     ci95: dict[str, dict[str, tuple[float, float]]] | None
     bootstrap: Bootstrap | None
     warnings: dict[str, int]
+    unavailable: dict[str, str]
     inputs: dict[str, dict]
     method: dict
     per_sample_columns: tuple[ColumnField, ...] = field(repr=False)

@@ -47,7 +47,8 @@ def result_schema(task_name: str, fields: tuple[MetricField, ...]) -> dict:
         "title": f"stvg-bench results, version 2, task {task_name}",
         "type": "object",
         "required": ["format", "version", "task", "dataset", "split", "protocol", "options", "fields", "bootstrap",
-                     "inputs", "method", "provenance", "n_samples", "unit", "group_sizes", "metrics", "warnings"],
+                     "inputs", "method", "provenance", "n_samples", "unit", "group_sizes", "metrics", "warnings",
+                     "unavailable"],
         "additionalProperties": False,
         "properties": {
             "format": {"const": "stvg-bench/results"},
@@ -75,5 +76,6 @@ def result_schema(task_name: str, fields: tuple[MetricField, ...]) -> dict:
             "metrics": {**per_group(values), "required": ["all"]},
             "ci95": per_group(intervals),
             "warnings": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+            "unavailable": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     }

@@ -24,7 +24,7 @@ import math
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -92,13 +92,15 @@ class Measurement:
     """What :meth:`Task.measure` returns: the fields present, per-group statistics, per-sample columns, warnings.
 
     ``statistics[group] = (n_units, statistic)``: a statistic of resampling weights
-    (``(rows, n_units)`` -> ``(rows, len(fields))``, see :mod:`stvg_bench.statistics`).
+    (``(rows, n_units)`` -> ``(rows, len(fields))``, see :mod:`stvg_bench.statistics`);
+    ``unavailable``: declared metrics the data cannot give, with the reason.
     """
 
     fields: tuple[MetricField, ...]
     statistics: dict[str, tuple[int, Statistic]]
     per_sample: dict
     warnings: dict[str, int]
+    unavailable: dict[str, str] = field(default_factory=dict)
 
 
 class Task(ABC):
@@ -244,6 +246,7 @@ class Evaluator:
             ci95=ci95,
             bootstrap=Bootstrap(n_resamples, seed, self.task.unit) if ci else None,
             warnings=measured.warnings,
+            unavailable=measured.unavailable,
             inputs=inputs,
             method=dict(meta.method),
             per_sample_columns=self.task.per_sample_columns,

@@ -2,7 +2,9 @@
 
 Metrics: m_tIoU, m_vIoU, vIoU@R for each threshold R (compared by the
 protocol's ``threshold_rule``), m_gt_vIoU; per query type and over all
-samples; intervals resample samples within each group.
+samples; intervals resample samples within each group. On temporal-only
+ground truth (no boxes) only m_tIoU is computed and the result lists the
+others as unavailable, with the reason.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from ..statistics import mean_statistic
 from .base import Measurement, Task, TaskOption, choice, flag
 
 DEFAULT_THRESHOLDS = (0.3, 0.5)
+NO_BOXES = ("the ground truth has no boxes (VidSTG's official sentences without the VidOR annotations: "
+            "pass --vidor-dir for the box metrics)")
 
 
 def parse_thresholds(text: str | Sequence[float]) -> tuple[float, ...]:
@@ -121,8 +125,14 @@ class TubeGroundingTask(Task):
 
     def measure(self, state: _Prepared, predictions) -> Measurement:
         table, options = state.table, state.options
-        samples = score_samples(table, predictions, options["missing"])
+        has_boxes = state.dataset.gt.has_boxes
+        samples = score_samples(table, predictions, options["missing"], boxes=has_boxes)
         columns = metric_columns(samples, options["thresholds"], table.protocol.threshold_rule)
+        fields = self.fields(table.protocol, options)
+        unavailable = {}
+        if not has_boxes:  # temporal-only ground truth: the box metrics cannot be computed
+            unavailable = {f.name: NO_BOXES for f in fields[1:]}
+            fields, columns = fields[:1], columns[:, :1]
         statistics = {group: (int(mask.sum()), mean_statistic(columns[mask])) for group, mask in state.groups.items()}
         gt = state.dataset.gt
         per_sample = {
@@ -138,7 +148,7 @@ class TubeGroundingTask(Task):
             "vIoU": samples.v_iou,
             "gt_vIoU": samples.gt_v_iou,
         }
-        return Measurement(self.fields(table.protocol, options), statistics, per_sample, samples.warnings)
+        return Measurement(fields, statistics, per_sample, samples.warnings, unavailable)
 
 
 TASK = TubeGroundingTask()
