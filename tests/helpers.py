@@ -109,7 +109,7 @@ def tiny_vidstg(samples: list[dict], boxes: dict) -> Dataset:
         return dense
 
     gt = vidstg_groundtruth(cols, trajectory, "vidstg", "test")
-    return Dataset(adapter=VIDSTG, gt=gt, inputs={"annotations_sha256": "0" * 64})
+    return Dataset(adapter=VIDSTG, gt=gt, inputs={"annotations": {"path": None, "sha256": "0" * 64}})
 
 
 def preds(segments: dict, boxes: dict | None = None, **meta) -> Predictions:

@@ -47,10 +47,31 @@ def test_release_facts_are_reported_not_raised(gyt):
     assert gyt.gt.n_videos == 250 and (gyt.gt.frame_width == 480).sum() == 1
 
 
+def release(shared_data):
+    """The raw release: valid boxes ``{(video, second): (box, step)}``, segments, last second per video."""
+    directory = shared_data / "groundingyoutube"
+    boxes = json.loads((directory / "box_anno.json").read_text())
+    segments = [(v, normalise_step(s["sentence"]), s["segment"][0], s["segment"][1])
+                for v, per in json.loads((directory / "ground_seg.json").read_text()).items() for s in per]
+    valid = {(v, b["second"]): (b["box"], normalise_step(b["step_name"])) for v, per in boxes.items() for b in per
+             if b["box"][2] >= b["box"][0] and b["box"][3] >= b["box"][1]}
+    durations = {}
+    for v, _, _, end in segments:
+        durations[v] = max(durations.get(v, 0), end)
+    for v, per in boxes.items():
+        durations[v] = max([durations.get(v, 0), *(b["second"] for b in per)])
+    return valid, segments, durations
+
+
 def test_box_policies(shared_data):
-    defective = load_dataset("groundingyoutube", "test", shared_data / "groundingyoutube", box_policy="drop-defective")
-    clipped = load_dataset("groundingyoutube", "test", shared_data / "groundingyoutube", box_policy="clip-to-frame")
-    assert len(defective.gt.queries.group) < 17_298 - 5_000
+    directory = shared_data / "groundingyoutube"
+    defective = load_dataset("groundingyoutube", "test", directory, box_policy="drop-defective")
+    clipped = load_dataset("groundingyoutube", "test", directory, box_policy="clip-to-frame")
+    sizes = json.loads((directory / "id2wh_new.json").read_text())
+    valid, _, _ = release(shared_data)
+    kept = [v for (v, _), (b, _) in valid.items()
+            if not (b[2] == 480 and sizes[v][0] == 640) and b[3] <= sizes[v][1]]
+    assert len(defective.gt.queries.group) == len(kept) == 10_695
     assert clipped.gt.box_xyxy[:, 3].max() <= 640 and len(clipped.gt.queries.group) == 17_298
 
 
@@ -86,7 +107,6 @@ def test_human_click_baseline(gyt, shared_data, tmp_path, run_cli):
     zero = Evaluator(gyt, task="spatial", missing="zero").score(predictions)
     assert skipped.metrics["all"]["pointing_accuracy"] == pytest.approx(13_251 / 13_748)
     assert zero.metrics["all"]["pointing_accuracy"] == pytest.approx(13_251 / 17_298)
-    assert 0 < zero.metrics["all"]["pointing_accuracy"] < skipped.metrics["all"]["pointing_accuracy"] < 1
     assert zero.warnings["missing_scored_zero"] == 17_298 - 13_748
 
     # The slow reference, straight from the click file and the box file.
@@ -106,8 +126,9 @@ def test_human_click_baseline(gyt, shared_data, tmp_path, run_cli):
         assert result.metrics["all"]["pointing_accuracy"] == pytest.approx(expected, abs=1e-12)
 
 
-def test_perfect_temporal_and_spatio_temporal_predictions(gyt, tmp_path):
-    """The GT itself scores 1 wherever one label per second can express it (268 seconds belong to two steps)."""
+def test_perfect_temporal_and_spatio_temporal_predictions(gyt, shared_data, tmp_path):
+    """The GT itself, one label per second (268 seconds belong to two steps: the first segment's step wins),
+    scored against the slow reference built from the raw release files."""
     gt = gyt.gt
     labels = {str(v): {} for v in gt.video_ids}
     for v, c, a, b in zip(gt.segment_video, gt.segment_step, gt.segment_start, gt.segment_end):
@@ -115,18 +136,24 @@ def test_perfect_temporal_and_spatio_temporal_predictions(gyt, tmp_path):
             labels[str(gt.video_ids[v])].setdefault(str(s), gt.steps[c])
     path = write_document(tmp_path / "temporal.json", "temporal", labels)
     m = Evaluator(gyt, task="temporal").score(load_predictions(path, gyt), ci=False).metrics["all"]
-    assert m["IoD_no_bg"] > 0.99 and m["IoD_with_bg"] > 0.99
-    assert 0.95 < m["Jaccard_no_bg"] < 1.0  # the second step of a shared second is never predicted
+    valid, segments, durations = release(shared_data)
+    by_int = {v: {int(s): step for s, step in per.items()} for v, per in labels.items()}
+    for background in (False, True):
+        iod, jaccard = slow_actions.iod_jaccard(segments, durations, by_int, background)
+        suffix = "with_bg" if background else "no_bg"
+        assert (m[f"IoD_{suffix}"], m[f"Jaccard_{suffix}"]) == pytest.approx((iod, jaccard), abs=1e-12)
+    assert m["IoD_no_bg"] == 1.0 and m["Jaccard_no_bg"] < 1.0  # the second step of a shared second is missed
 
     boxes = {(int(v), int(s)): b for v, s, b, ok in zip(gt.box_video, gt.box_second, gt.box_xyxy, gt.box_valid)
              if ok}
-    predictions = {}
+    predictions, reference = {}, {}
     for video, per in labels.items():
         v = int(np.flatnonzero(gt.video_ids == video)[0])
         seconds = {}
         for s, step in per.items():
             b = boxes.get((v, int(s)), np.array([0.0, 0.0, 1.0, 1.0]))
             seconds[s] = {"step": step, "point": [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]}
+            reference.setdefault(video, {})[int(s)] = (step, seconds[s]["point"])
         predictions[video] = {"seconds": seconds, "tubes": []}
     tubes, _ = gt.instances()
     for k in range(len(tubes)):
@@ -136,8 +163,9 @@ def test_perfect_temporal_and_spatio_temporal_predictions(gyt, tmp_path):
              "boxes": dict(zip(map(str, tubes.box_second[rows].tolist()), tubes.box_xyxy[rows].tolist()))})
     path = write_document(tmp_path / "st.json", "spatio-temporal", predictions)
     result = Evaluator(gyt, task="spatio-temporal").score(load_predictions(path, gyt), ci=False)
-    assert result.metrics["all"]["video_mAP"] == pytest.approx(1.0)
-    assert 0.97 < result.metrics["all"]["IoU+Pointing"] <= 1.0
+    assert result.metrics["all"]["video_mAP"] == 1.0
+    assert result.metrics["all"]["IoU+Pointing"] == pytest.approx(
+        slow_actions.iou_pointing(segments, durations, valid, reference), abs=1e-12)
     assert result.warnings["gt_instances_without_boxes_left_out"] == 459
 
 
@@ -160,26 +188,42 @@ def test_youcook2_interactions(yc2, tmp_path):
     assert m["iou0.3_accuracy"] == 1.0 and "iou0.3_class_mean_accuracy" not in m
 
 
-def test_frame_map_of_perfect_tubes_is_one(gyt, tmp_path, run_cli):
+def test_frame_map_of_the_ground_truth_tubes(gyt, tmp_path, run_cli):
+    """Tubes made of the GT boxes: every detection is right (IoU 1, no false positive), so COCO's AP of a class is
+    the share of its 101 recall thresholds t = 0, 0.01, ..., 1 with t <= its recall (detected / GT boxes), and 0 for
+    a class with no detection (COCO has no recall point to read then)."""
     gt = gyt.gt
     tubes, _ = gt.instances()
-    predictions = {str(v): {"seconds": {}, "tubes": []} for v in gt.video_ids}
     valid = {(int(v), int(s)): int(c) for v, s, c, ok in zip(gt.box_video, gt.box_second, gt.box_step, gt.box_valid)
              if ok}
+    predictions = {str(v): {"seconds": {}, "tubes": []} for v in gt.video_ids}
+    detected = set()
     for k in range(len(tubes)):
         rows = tubes.box_tube == k
-        # Frame mAP scores each annotated second against its box's own step: keep those seconds only.
-        keep = [s for s in tubes.box_second[rows].tolist() if valid[(int(tubes.video[k]), s)] == tubes.step[k]]
-        boxes = {str(s): b for s, b in zip(tubes.box_second[rows].tolist(), tubes.box_xyxy[rows].tolist())
-                 if s in keep}
+        video, step = int(tubes.video[k]), int(tubes.step[k])
+        # Frame mAP scores each annotated second against its box's own step; a second covered by two segments of
+        # the same step is given once (a second detection on the same image would be a false positive).
+        boxes = {}
+        for second, box in zip(tubes.box_second[rows].tolist(), tubes.box_xyxy[rows].tolist()):
+            if valid[(video, second)] == step and (video, second) not in detected:
+                detected.add((video, second))
+                boxes[str(second)] = box
         if boxes:
-            predictions[str(gt.video_ids[tubes.video[k]])]["tubes"].append(
-                {"step": gt.steps[tubes.step[k]], "score": 1.0, "boxes": boxes})
+            predictions[str(gt.video_ids[video])]["tubes"].append({"step": gt.steps[step], "score": 1.0,
+                                                                   "boxes": boxes})
     path = write_document(tmp_path / "st.json", "spatio-temporal", predictions)
     out = tmp_path / "r.json"
     code, _, stderr = run_cli("score", path, "--dataset", "groundingyoutube", "--annotations", SHARED_DATA /
                               "groundingyoutube", "--task", "spatio-temporal", "--frame-map", "--no-ci", "--out", out)
     assert code == 0, stderr
     results = json.loads(out.read_text())
-    assert results["metrics"]["all"]["frame_mAP@0.5"] > 0.99
+    thresholds = np.linspace(0.0, 1.0, 101)
+    per_class = []
+    for step in sorted(set(valid.values())):
+        truth = [key for key, c in valid.items() if c == step]
+        found = sum(key in detected for key in truth)
+        per_class.append(float((thresholds <= found / len(truth)).sum()) / 101 if found else 0.0)
+    expected = sum(per_class) / len(per_class)
+    assert results["metrics"]["all"]["frame_mAP@0.5"] == pytest.approx(expected, abs=1e-12)
+    assert results["metrics"]["all"]["frame_mAP@[.5:.95]"] == pytest.approx(expected, abs=1e-12)
     assert "ci95" not in results

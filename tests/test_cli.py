@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import stvg_bench
@@ -114,15 +115,27 @@ def test_validate(run_cli, prediction_file):
 
 
 def test_compare(run_cli, synthetic, prediction_file, tmp_path):
+    """The paired bootstrap of the documented procedure (docs/METRICS.md §6), recomputed from per-sample scores."""
     worse = tmp_path / "noisy.json"
     write_predictions(make_predictions(synthetic.gt, "noisy", seed=1), worse, "stvg-bench", synthetic)
     out = tmp_path / "comparison.json"
     code, stdout, stderr = run_cli("compare", prediction_file, worse, "--dataset", "synthetic", "--out", out)
     assert code == 0, stderr
     comparison = json.loads(out.read_text())
-    difference = comparison["difference"]["all"]["m_vIoU"]
-    assert difference["a_minus_b"] > 0 and difference["ci95"][0] > 0 and difference["p_value"] < 0.01
-    assert "A - B" in stdout
+    assert comparison["names"] == {"a": "synthetic-good", "b": "synthetic-noisy"}
+    assert "A = synthetic-good, B = synthetic-noisy" in stdout
+    v_iou = []
+    for path in (prediction_file, worse):
+        per_sample = tmp_path / f"{path.stem}.csv"
+        assert run_cli("score", path, "--dataset", "synthetic", "--no-ci", "--per-sample", per_sample)[0] == 0
+        v_iou.append(np.array([float(row["vIoU"]) for row in csv.DictReader(per_sample.open())]))
+    difference = v_iou[0] - v_iou[1]
+    rng = np.random.default_rng(0)
+    resampled = np.concatenate([difference[rng.integers(0, 200, size=(100, 200))].mean(axis=1) for _ in range(10)])
+    expected = comparison["difference"]["all"]["m_vIoU"]
+    assert expected["a_minus_b"] == pytest.approx(difference.mean(), abs=1e-9)
+    assert expected["ci95"] == pytest.approx(np.percentile(resampled, [2.5, 97.5]).tolist(), abs=1e-9)
+    assert expected["p_value"] == min(1.0, 2 * min((resampled <= 0).mean(), (resampled >= 0).mean())) == 0.0
 
 
 @pytest.mark.parametrize("target", ["stvg-bench", "tubedetr", "stcat", "parquet"])

@@ -1,4 +1,4 @@
-"""Box and interval primitives: hand-worked values and invariants (METRICS.md §1)."""
+"""Box and interval primitives: hand-worked values and invariants (docs/METRICS.md §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The vectorised scorer agrees with the slow reference written from METRICS.md, on random data.
+"""The vectorised scorer agrees with the slow reference written from docs/METRICS.md, on random data.
 
 Cases cover what the protocols treat differently: 29.97/25/10 fps, input
 segments longer than 200 sampled frames, trajectories ending exactly at the

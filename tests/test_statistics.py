@@ -1,4 +1,4 @@
-"""Bootstrap intervals follow the documented procedure (METRICS.md §6, statistics module docstring)."""
+"""Bootstrap intervals follow the documented procedure (docs/METRICS.md §6, statistics module docstring)."""
 
 from __future__ import annotations
 

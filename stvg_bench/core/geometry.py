@@ -1,4 +1,4 @@
-"""Vectorised box and interval primitives (METRICS.md §1).
+"""Vectorised box and interval primitives (docs/METRICS.md §1).
 
 Boxes are ``[x1, y1, x2, y2]`` in pixels, x right, y down, stored as float64
 arrays of shape ``(n, 4)``. Area is ``max(0, x2 - x1) * max(0, y2 - y1)``

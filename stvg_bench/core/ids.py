@@ -54,12 +54,6 @@ def parse_id_pairs(keys: Sequence[str]) -> np.ndarray | None:
     return np.array([[int(p) for p in k.split("_")] for k in keys], dtype=np.int64).reshape(-1, 2)
 
 
-def first_invalid(keys: Sequence[str], pairs: bool = False) -> str:
-    """The first key that :func:`parse_ids` / :func:`parse_id_pairs` refuses."""
-    pattern = _ONE_PAIR if pairs else _ONE_ID
-    return next(k for k in keys if not pattern.fullmatch(k))
-
-
 def _bulk(joined: str, skeleton: str, count: int, forbidden: tuple[str, ...]) -> np.ndarray | None:
     """Parse ``count`` digit runs separated as in ``skeleton``, or None to take the slow path."""
     if joined.translate(_DIGITS) != skeleton or joined[:1] in "_\n" or joined[-1:] in "_\n":

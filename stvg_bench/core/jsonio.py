@@ -175,15 +175,6 @@ def syntax_error(data: bytes, offset: int, reason: str, path, describe_position=
     return error
 
 
-_MSGSPEC_OFFSET = re.compile(r"\(byte (\d+)\)")
-
-
-def msgspec_error_offset(message: str) -> int | None:
-    """Byte offset reported by a msgspec DecodeError message, if any."""
-    match = _MSGSPEC_OFFSET.search(message)
-    return int(match.group(1)) if match else None
-
-
 def dumps_pretty(obj: object) -> bytes:
     """Serialise results and small metadata files: keys in insertion order, two-space indent, UTF-8."""
     return (json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False, allow_nan=False) + "\n").encode()

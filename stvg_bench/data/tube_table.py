@@ -21,7 +21,6 @@ import numpy as np
 
 from ..core import atomic
 from ..core.arrays import concat_ranges
-from ..core.errors import OptionError
 from ..core.geometry import is_inverted
 from ..protocols.tubes import TubeProtocol
 from .tubes import FRAME_MAX, FRAME_MIN, GroundTruth, frame_keys
@@ -174,7 +173,7 @@ def build_table(
     """Assemble a table, leaving out ground-truth frames whose box is missing or inverted.
 
     Such frames leave ``F`` (numerator and denominator) and are counted in
-    ``warnings``. ``listed_*`` give ``F`` for the ``"listed"`` frame set.
+    ``warnings``. ``listed_*`` give ``F`` when the protocol samples frames.
     """
     missing = np.isnan(row_gt_xyxy).any(axis=1)
     inverted = ~missing & is_inverted(row_gt_xyxy)
@@ -187,7 +186,7 @@ def build_table(
         warnings["gt_inverted_boxes_excluded"] = int(inverted.sum())
     bad = missing | inverted
     bad_keys = frame_keys(row_position[bad], row_frame[bad])
-    if protocol.frame_set == "all":
+    if protocol.every_frame:
         frame_set_keys = np.sort(bad_keys)
     else:
         listed = frame_keys(listed_position, listed_frame)
@@ -200,7 +199,7 @@ def build_table(
         gt_start=np.asarray(gt_start, dtype=np.int64),
         gt_end=np.asarray(gt_end, dtype=np.int64),
         frame_count=np.asarray(gt.frame_count, dtype=np.int64)[sample_ids],
-        frame_set="all" if protocol.frame_set == "all" else "listed",
+        frame_set="all" if protocol.every_frame else "listed",
         frame_set_keys=frame_set_keys,
         row_position=row_position[good],
         row_frame=row_frame[good],
@@ -215,15 +214,15 @@ def half_open_table(
     """Table for a half-open ground truth ``[gt_start, gt_end)``.
 
     Every sample is scored. The ground-truth box of frame ``f`` is the window
-    box of frame ``f - box_frame_offset``. With ``frame_set == "all"`` the
-    interval is clipped to the video (counted); with ``"sampled"`` ``F`` is
+    box of frame ``f - box_frame_offset``. When every frame is scored the
+    interval is clipped to the video (counted); with ``sampling_fps`` ``F`` is
     TubeDETR's sampling of ``[segment_start_frame, segment_end_frame)``.
     """
     samples = np.arange(gt.n_samples, dtype=np.int64)
     gt_start = np.asarray(gt_start, dtype=np.int64)
     gt_end = np.asarray(gt_end, dtype=np.int64)
     warnings: dict[str, int] = {}
-    if protocol.frame_set == "all":
+    if protocol.every_frame:
         frame_count = np.asarray(gt.frame_count)
         start = np.clip(gt_start, 0, frame_count)
         end = np.clip(gt_end, start, frame_count)
@@ -254,10 +253,6 @@ def closed_table(
     a sample with any other missing box is dropped (the peer crashes on it).
     Dropped samples are counted as ``stcat_dropped_sentences``.
     """
-    if protocol.frame_set != "all":
-        raise OptionError(
-            f"protocol {protocol.name}: a closed ground-truth interval is scored on every frame"
-        )
     start = np.asarray(start, dtype=np.int64)
     closed_end = np.asarray(closed_end, dtype=np.int64)
     frames_per_sample = np.where(keep, closed_end - start + 1, 0) if gt.has_boxes else np.zeros(len(start), int)

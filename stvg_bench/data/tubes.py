@@ -9,7 +9,7 @@ Ground truth
 ------------
 
 Frames are 0-based ids of decoded frames. Sample ``i`` is row ``i`` of every
-per-sample array; sample ids are TubeDETR's (METRICS.md §2).
+per-sample array; sample ids are TubeDETR's (docs/METRICS.md §2.1).
 
 Boxes are stored per sample over a contiguous *window* of frames:
 sample ``i`` owns rows ``box_offsets[i]:box_offsets[i+1]`` of ``box_xyxy``,

@@ -10,7 +10,7 @@ Reads a directory holding the release files:
 * ``vid2step.json`` (the step pool per video, incomplete) and
   ``id2wh_new.json`` (frame size per video).
 
-Conventions (METRICS.md §3): step names are normalised; the vocabulary is the
+Conventions (docs/METRICS.md §3.1-§3.4): step names are normalised; the vocabulary is the
 union of the pools and every step in the ground truth; a video lasts until the
 last second any loaded file mentions (or a durations file says); the GT box
 of a second is the released box of that second. The release's box defects

@@ -152,7 +152,7 @@ def hcstvg_groundtruth(samples: _Samples, dataset: str, split: str) -> GroundTru
 
 
 def resolve_hcstvg(gt: GroundTruth, protocol: TubeProtocol) -> ScoringTable:
-    """HC-STVG ground truth under ``protocol`` (METRICS.md §2).
+    """HC-STVG ground truth under ``protocol`` (docs/METRICS.md §2.4-§2.7).
 
     Half-open: ``[st_frame - 1, st_frame - 1 + len(bbox))`` shifted by
     ``protocol.hcstvg_frame_offset`` (TubeDETR: 1, i.e. ``bbox[k]`` at frame

@@ -15,7 +15,7 @@ Without ``--vidor-dir`` the official layout gives *temporal-only* ground
 truth (``has_boxes`` false): only m_tIoU can be scored, and results say why
 the box metrics are missing.
 
-Interval conventions (METRICS.md §2): ``temporal_gt`` is half-open (its
+Interval conventions (docs/METRICS.md §2.2): ``temporal_gt`` is half-open (its
 ``end_fid`` may equal ``frame_count``); ``used_segment`` is kept as released.
 """
 
@@ -259,7 +259,7 @@ def columns_from_tubedetr(videos: list[_TubeVideo], path: Path) -> _SampleColumn
 
 
 def resolve_vidstg(gt: GroundTruth, protocol: TubeProtocol) -> ScoringTable:
-    """VidSTG ground truth under ``protocol`` (METRICS.md §2).
+    """VidSTG ground truth under ``protocol`` (docs/METRICS.md §2.4-§2.7).
 
     Closed (STCAT): ``[begin_fid, min(end_fid, used_segment.end_fid)]``; STCAT
     drops sentences whose ground truth lies outside the input segment or whose

@@ -1,4 +1,4 @@
-"""YouCook2-Interactions: spatial grounding of cooking sentences (METRICS.md §5).
+"""YouCook2-Interactions: spatial grounding of cooking sentences (docs/METRICS.md §5.2).
 
 Reads ``youcook2_interactions.json`` (the release pickles converted to JSON):
 ``boxes`` ``{video: {index: [x1, y1, x2, y2]}}`` and ``segments`` ``[{video_id,

@@ -1,4 +1,4 @@
-"""Heatmaps: bilinear upsampling to the frame (align_corners = false), argmax, masks (METRICS.md §3).
+"""Heatmaps: bilinear upsampling to the frame (align_corners = false), argmax, masks (docs/METRICS.md §3.5).
 
 Along each axis, output pixel ``i`` of ``out`` samples the ``n``-cell grid at
 ``src = (i + 0.5) * n / out - 0.5``, clamped to ``[0, n - 1]``; with ``a =

@@ -1,4 +1,4 @@
-"""Spatial grounding of actions: pointing game and IoU > 0.3 accuracy (METRICS.md §3, §5).
+"""Spatial grounding of actions: pointing game and IoU > 0.3 accuracy (docs/METRICS.md §3.6, §5.1).
 
 * **Pointing**: a prediction point hits when ``x1 <= x <= x2`` and ``y1 <= y <= y2``
   (bounds inclusive); accuracy = hits / scored frames, pooled.

@@ -1,4 +1,4 @@
-"""Spatio-temporal grounding metrics (METRICS.md §2): tIoU, vIoU, gt_vIoU, vIoU@R.
+"""Spatio-temporal grounding metrics (docs/METRICS.md §2.3): tIoU, vIoU, gt_vIoU, vIoU@R.
 
 Inputs are a :class:`~stvg_bench.data.tube_table.ScoringTable` (the ground truth
 under a protocol) and :class:`~stvg_bench.data.tubes.Predictions`; every step is

@@ -1,4 +1,4 @@
-"""Per-second metrics of untrimmed videos: IoD / Jaccard (METRICS.md §4) and IoU+Pointing (§3).
+"""Per-second metrics of untrimmed videos: IoD / Jaccard (docs/METRICS.md §4) and IoU+Pointing (§3.7).
 
 Every second ``0..duration`` of every video is one cell of a flat *second
 grid*; the ground truth is the set of (second, step) memberships (a second may

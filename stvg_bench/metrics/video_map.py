@@ -1,4 +1,4 @@
-"""Video mAP of scored tubes (METRICS.md §3).
+"""Video mAP of scored tubes (docs/METRICS.md §3.8).
 
 A detection is (video, step, score, boxes per second); a GT instance is a
 segment (video, step, [start, end]) with the usable GT boxes of its seconds

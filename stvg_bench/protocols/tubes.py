@@ -23,10 +23,10 @@ class TubeProtocol(ProtocolFields):
         name: registry name (``dense``, ``tubedetr``, ``stcat``).
         version: bumped on any change of behaviour.
         reproduces: the evaluator whose numbers this protocol reproduces, if any.
-        frame_set: ``"all"`` (every frame id) or ``"sampled"`` (TubeDETR's
-            ``sampling_fps`` sampling of the input segment, capped at ``max_frames``).
-        sampling_fps: frames per second kept by the ``"sampled"`` frame set.
-        max_frames: cap of the ``"sampled"`` frame set (uniform subsampling).
+        sampling_fps: ``None``: every frame id is scored; else the scored frames are
+            TubeDETR's sampling of the input segment at this many frames per second.
+        max_frames: cap of the sampled frame set (uniform subsampling); set exactly
+            when ``sampling_fps`` is.
         gt_interval: ``"half_open"`` (``[begin, end)``) or ``"closed"`` (STCAT:
             ``[begin, end]`` with the end plugged into the tIoU formula as if half-open).
         hcstvg_frame_offset: frame of HC-STVG's ``bbox[k]`` is ``st_frame - 1 + k +
@@ -36,7 +36,8 @@ class TubeProtocol(ProtocolFields):
             interpolation between the nearest predicted frames (held constant
             beyond the first/last); if false a missing scored box is an error.
         copy_last_gt_box: a missing ground-truth box on the last frame of the
-            closed interval is copied from the previous frame (STCAT).
+            closed interval is copied from the previous frame (STCAT; closed
+            intervals only).
         threshold_rule: ``"greater"``: vIoU@R counts vIoU > R; ``"greater_equal"``: vIoU >= R.
     """
 
@@ -46,7 +47,6 @@ class TubeProtocol(ProtocolFields):
     version: int
     description: str
     reproduces: str | None
-    frame_set: str
     sampling_fps: float | None
     max_frames: int | None
     gt_interval: str
@@ -57,11 +57,26 @@ class TubeProtocol(ProtocolFields):
     threshold_rule: str = "greater"
 
     def __post_init__(self) -> None:
-        check_choice(self.name, "frame_set", self.frame_set, ("all", "sampled"))
-        if self.frame_set == "sampled" and not (self.sampling_fps and self.max_frames):
-            raise OptionError(f"protocol {self.name}: a sampled frame set needs sampling_fps and max_frames")
         check_choice(self.name, "gt_interval", self.gt_interval, ("half_open", "closed"))
         check_choice(self.name, "threshold_rule", self.threshold_rule, THRESHOLD_RULES)
+        sampled = self.sampling_fps is not None
+        refusals = (
+            (sampled != (self.max_frames is not None), "max_frames is set exactly when sampling_fps is"),
+            (sampled and not (self.sampling_fps > 0 and (self.max_frames or 0) > 0),
+             "sampling_fps and max_frames must be positive"),
+            (self.gt_interval == "closed" and self.sampling_fps is not None,
+             "a closed ground-truth interval (gt_interval) is scored on every frame: sampling_fps must be None"),
+            (self.copy_last_gt_box and self.gt_interval != "closed",
+             "copy_last_gt_box applies to a closed ground-truth interval (gt_interval) only"),
+        )
+        for refused, message in refusals:
+            if refused:
+                raise OptionError(f"protocol {self.name}: {message}")
+
+    @property
+    def every_frame(self) -> bool:
+        """True when every frame id is scored (no sampling)."""
+        return self.sampling_fps is None
 
     def with_interpolation(self) -> TubeProtocol:
         """This protocol with missing predicted boxes interpolated (``--interpolate``)."""
@@ -74,7 +89,6 @@ DENSE = TubeProtocol(
     description="stvg-bench canonical: every frame scored; missing predicted boxes interpolated; "
     "predicted segments clipped to the video",
     reproduces=None,
-    frame_set="all",
     sampling_fps=None,
     max_frames=None,
     gt_interval="half_open",
@@ -89,8 +103,7 @@ TUBEDETR = TubeProtocol(
     version=1,
     description="TubeDETR vidstg_eval.py / hcstvg_eval.py: 5 fps sampling of the input segment, "
     "at most 200 frames, half-open intervals",
-    reproduces="antoyang/TubeDETR datasets/{vidstg,hcstvg}_eval.py (hull denominator as fixed in 3c32cc9)",
-    frame_set="sampled",
+    reproduces="antoyang/TubeDETR@d70c0ee datasets/{vidstg,hcstvg}_eval.py (hull denominator as fixed in 3c32cc9)",
     sampling_fps=5.0,
     max_frames=200,
     gt_interval="half_open",
@@ -105,8 +118,7 @@ STCAT = TubeProtocol(
     version=1,
     description="STCAT / CG-STVG evaluation: every frame scored, closed ground-truth interval, "
     "last ground-truth box copied when missing",
-    reproduces="jy0205/STCAT datasets/evaluation/{vidstg,hcstvg}_eval.py",
-    frame_set="all",
+    reproduces="jy0205/STCAT@400f548 and HengLan/CGSTVG@f062d84 datasets/evaluation/{vidstg,hcstvg}_eval.py",
     sampling_fps=None,
     max_frames=None,
     gt_interval="closed",

@@ -152,11 +152,11 @@ class ComparisonResult:
 def compare(a: ScoreResult, b: ScoreResult, n_resamples: int, seed: int,
             names: tuple[str, str] = ("A", "B")) -> ComparisonResult:
     """Paired bootstrap of ``A - B`` for every metric with a CI and every group (same resampled units)."""
-    identity = ("task", "dataset", "split")
+    identity = ("task", "dataset", "split", "options")
     if [getattr(a, k) for k in identity] != [getattr(b, k) for k in identity] or (
         a.protocol.to_dict() != b.protocol.to_dict()
     ):
-        raise OptionError("compare needs two results of the same task, dataset, split and protocol")
+        raise OptionError("compare needs two results of the same task, dataset, split, protocol and options")
     differences = {}
     for group, (n_units, statistic_a) in a.resampling.items():
         n_b, statistic_b = b.resampling[group]

@@ -18,8 +18,7 @@ from .base import Task, TaskOption, choice
 
 
 def missing_option(choices: tuple[str, ...]) -> TaskOption:
-    return TaskOption("missing", "error", choice("missing", choices),
-                      "queries or videos without a prediction: " + ", ".join(choices))
+    return TaskOption("missing", "error", choice("missing", choices))
 
 
 def index_of(keys: np.ndarray, names: np.ndarray, path, what: str) -> np.ndarray:

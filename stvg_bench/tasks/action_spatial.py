@@ -41,8 +41,7 @@ class ActionSpatialTask(ActionTask):
     name = "action-spatial"
     options = (
         missing_option(("error", "zero", "skip")),
-        TaskOption("mask_threshold", None, finite_number("mask_threshold"),
-                   "heatmap value from which a pixel is in the mask (by the protocol's mask_rule)"),
+        TaskOption("mask_threshold", None, finite_number("mask_threshold")),
     )
     per_sample_columns = (
         ColumnField("video_id", "video"),

@@ -41,9 +41,8 @@ class ActionSpatioTemporalTask(LabelledSecondsTask):
     name = "action-spatio-temporal"
     options = (
         missing_option(("error", "zero")),
-        TaskOption("tube_iou", None, choice("tube_iou", ("voxel", "act")),
-                   "video mAP tube overlap (default: the protocol's; another derives a protocol)"),
-        TaskOption("frame_map", False, flag, "also COCO-style frame mAP of the tube boxes (no interval)"),
+        TaskOption("tube_iou", None, choice("tube_iou", ("voxel", "act"))),
+        TaskOption("frame_map", False, flag),
     )
     per_sample_columns = (ColumnField("video_id", "video"),
                           ColumnField("IoU+Pointing", "the video's IoU+Pointing; NaN where undefined"))

@@ -50,7 +50,6 @@ class TaskOption:
     name: str
     default: Any
     parse: Callable[[Any], Any]
-    help: str
 
 
 def choice(name: str, choices: tuple[str, ...]) -> Callable[[Any], str]:

@@ -53,11 +53,9 @@ class TubeGroundingTask(Task):
     name = "tube-grounding"
     unit = "samples"
     options = (
-        TaskOption("thresholds", DEFAULT_THRESHOLDS, parse_thresholds, "vIoU@R thresholds"),
-        TaskOption("missing", "error", choice("missing", ("error", "zero")),
-                   "samples without a prediction: an error, or scored 0 and counted"),
-        TaskOption("interpolate", False, flag,
-                   "compat protocols: interpolate frames without a predicted box (a derived protocol)"),
+        TaskOption("thresholds", DEFAULT_THRESHOLDS, parse_thresholds),
+        TaskOption("missing", "error", choice("missing", ("error", "zero"))),
+        TaskOption("interpolate", False, flag),
     )
     per_sample_columns = (
         ColumnField("sample_id", "sample id (TubeDETR order)"),

@@ -1,4 +1,4 @@
-"""Slow reference implementation of METRICS.md §3-4, written from the text alone.
+"""Slow reference implementation of docs/METRICS.md §3-4, written from the text alone.
 
 Plain Python over dicts and sets, independent of ``stvg_bench``. Inputs are
 built from the raw release structures by the tests:

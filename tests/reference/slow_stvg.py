@@ -1,4 +1,4 @@
-"""Slow reference implementation of METRICS.md §1-2, written from the text alone.
+"""Slow reference implementation of docs/METRICS.md §1-2, written from the text alone.
 
 Independent of the ``stvg_bench`` package on purpose: plain Python, one
 sample and one frame at a time, reading the raw annotation structures
