@@ -31,14 +31,52 @@ CHUNK_ROWS = 100
 Statistic = Callable[[np.ndarray], np.ndarray]
 
 
-def resample_counts(n: int, n_resamples: int = N_RESAMPLES, seed: int = SEED):
-    """Yield ``(rows, n)`` float matrices: how often each unit is drawn in each resample."""
+def drawn_counts(n: int, n_resamples: int = N_RESAMPLES, seed: int = SEED):
+    """Yield ``(rows, n)`` integer matrices of how often each unit is drawn: the procedure above, exactly."""
     rng = np.random.default_rng(seed)
     for first in range(0, n_resamples, CHUNK_ROWS):
         rows = min(CHUNK_ROWS, n_resamples - first)
         idx = rng.integers(0, n, size=(rows, n))
-        counts = np.bincount((idx + n * np.arange(rows)[:, None]).ravel(), minlength=rows * n)
-        yield counts.reshape(rows, n).astype(np.float64)
+        yield np.bincount((idx + n * np.arange(rows)[:, None]).ravel(), minlength=rows * n).reshape(rows, n)
+
+
+def _stored_counts(n: int, n_resamples: int, seed: int) -> np.ndarray:
+    """The whole ``(n_resamples, n)`` count matrix, kept in the cache once drawn (a pure function of the
+    arguments and numpy's generator, whose version is part of the key), memory-mapped when read back."""
+    from .core import atomic
+    from .core.cachedir import cache_root
+
+    path = cache_root() / "bootstrap" / f"counts-n{n}-r{n_resamples}-s{seed}-c{CHUNK_ROWS}-numpy{np.__version__}.npy"
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        pass  # not stored yet (or damaged): draw again
+    counts = np.concatenate(list(drawn_counts(n, n_resamples, seed)))
+    counts = counts.astype(np.uint8 if counts.max(initial=0) < 256 else np.uint32)
+    try:
+        atomic.write_bytes(path, _npy_bytes(counts))
+    except OSError:
+        pass  # a read-only cache: draw every time
+    return counts
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def resample_counts(n: int, n_resamples: int = N_RESAMPLES, seed: int = SEED):
+    """Yield ``(rows, n)`` float matrices: how often each unit is drawn in each resample (chunks of 100 rows).
+
+    The draws are those of :func:`drawn_counts`; they are read from the cache when a run with the same
+    ``n``, ``n_resamples`` and ``seed`` stored them (a test checks both give the same matrix).
+    """
+    counts = _stored_counts(n, n_resamples, seed)
+    for first in range(0, n_resamples, CHUNK_ROWS):
+        yield counts[first : first + CHUNK_ROWS].astype(np.float64)
 
 
 def mean_statistic(values: np.ndarray) -> Statistic:

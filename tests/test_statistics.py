@@ -67,3 +67,16 @@ def test_resampled_means_shape_and_seed():
     assert first.shape == (1000, 2)
     np.testing.assert_array_equal(first, resampled_means(values))
     assert not np.array_equal(first, resampled_means(values, seed=1))
+
+
+def test_cached_counts_are_the_drawn_counts(tmp_path, monkeypatch):
+    from stvg_bench.statistics import drawn_counts, resample_counts
+
+    monkeypatch.setenv("STVG_BENCH_CACHE", str(tmp_path))
+    drawn = np.concatenate(list(drawn_counts(37, 250, seed=3)))
+    first = np.concatenate(list(resample_counts(37, 250, seed=3)))  # draws and stores
+    assert list((tmp_path / "bootstrap").iterdir())
+    again = np.concatenate(list(resample_counts(37, 250, seed=3)))  # reads the stored matrix
+    np.testing.assert_array_equal(first, drawn)
+    np.testing.assert_array_equal(again, drawn)
+    assert (drawn.sum(axis=1) == 37).all()

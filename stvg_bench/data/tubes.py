@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core import atomic
+from ..core.arrays import lookup_sorted
 from ..core.errors import FormatError, InvalidValueError, SampleIdError
 from ..core.jsonio import dumps_pretty
 
@@ -206,7 +207,12 @@ class Predictions:
         sample_ids = _as_ids(sample_ids, 1, "sample id", source)
         segments = _as_float(segments, (len(sample_ids), 2), "segment", source)
         box_sample_ids = _as_ids(box_sample_ids, 1, "box sample id", source)
-        box_frames_f = _as_float(box_frames, (len(box_sample_ids),), "box frame", source)
+        box_frames = np.asarray(box_frames)
+        if box_frames.dtype.kind not in "iu":  # integers need no integrality check
+            box_frames = _as_float(box_frames, (len(box_sample_ids),), "box frame", source)
+        elif box_frames.shape != (len(box_sample_ids),):
+            raise FormatError(f"box frame: expected shape {(len(box_sample_ids),)}, got {box_frames.shape}",
+                              path=source)
         boxes = _as_float(boxes, (len(box_sample_ids), 4), "boxes", source)
 
         order = np.argsort(sample_ids, kind="stable")
@@ -221,8 +227,8 @@ class Predictions:
         _check_frames(segments, sample_ids, "segment", source)
 
         bad = ~np.isfinite(boxes).all(axis=1)
-        _check_frames(box_frames_f, box_sample_ids, "boxes", source, frame_ids=True)
-        box_frames = box_frames_f.astype(np.int64)
+        _check_frames(box_frames, box_sample_ids, "boxes", source, frame_ids=True)
+        box_frames = box_frames.astype(np.int64, copy=False)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InvalidValueError(
@@ -233,12 +239,13 @@ class Predictions:
             )
         box_sample_ids, box_frames, boxes = _sort_boxes(box_sample_ids, box_frames, boxes, source)
 
-        orphan = ~np.isin(box_sample_ids, sample_ids)
-        if orphan.any():
+        owners = box_sample_ids[np.flatnonzero(np.diff(box_sample_ids, prepend=-(1 << 62)))]  # sorted, unique
+        _, has_segment = lookup_sorted(sample_ids, owners)
+        if not has_segment.all():
             raise SampleIdError(
                 "has boxes but no predicted segment",
                 path=source,
-                sample_id=int(box_sample_ids[np.argmax(orphan)]),
+                sample_id=int(owners[np.argmin(has_segment)]),
             )
         return cls(
             segment_sample_id=sample_ids,
@@ -283,11 +290,13 @@ def _as_float(values, shape: tuple[int, ...], what: str, source) -> np.ndarray:
 def _check_frames(
     values: np.ndarray, sample_ids: np.ndarray, what: str, source, frame_ids: bool = False
 ) -> None:
-    """Frame values must be finite integers in int32 range (box frames also non-negative)."""
+    """Frame values must be finite integers in int32 range (box frames also non-negative); integer arrays are
+    only range-checked."""
     rows = values if values.ndim == 2 else values[:, None]
+    integral = values.dtype.kind in "iu"
     checks = (
-        (~np.isfinite(rows).all(axis=1), "NaN or infinite value"),
-        (rows != np.round(rows), "frame ids must be integers"),
+        (np.zeros(len(rows), bool) if integral else ~np.isfinite(rows).all(axis=1), "NaN or infinite value"),
+        (np.zeros(len(rows), bool) if integral else rows != np.round(rows), "frame ids must be integers"),
         (
             (rows < (0 if frame_ids else FRAME_MIN)) | (rows > FRAME_MAX),
             "frame outside the video" if frame_ids else f"frame id out of range [{FRAME_MIN}, {FRAME_MAX}]",

@@ -1,37 +1,57 @@
-"""Cache of parsed annotations, keyed by the sha256 of the annotation files.
+"""Cache of parsed annotations, keyed by the sha256 of the annotation files (see :mod:`stvg_bench.core.cachedir`).
 
 Parsing a large annotation JSON costs seconds; reading its arrays back costs
 milliseconds. An entry lives in ``<cache root>/parsed/<adapter>-<split>-<key>``
 where ``key`` hashes the adapter name and version, the cache format and the
 sha256 (or signature) of every input, so a changed file is never served from
-a stale entry. The root is ``$STVG_BENCH_CACHE`` or ``~/.cache/stvg-bench``.
+a stale entry.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from ..core import atomic
+from ..core.cachedir import cache_root
 from ..data import tubes as groundtruth
 from ..data.tubes import GroundTruth
 
 log = logging.getLogger("stvg_bench")
 
 
-def cache_root() -> Path:
-    """Directory holding fetched annotation files and parsed-annotation entries."""
-    root = os.environ.get("STVG_BENCH_CACHE")
-    return Path(root) if root else Path.home() / ".cache" / "stvg-bench"
-
-
 def file_sha256(path: str | Path) -> str:
     """sha256 of a file's bytes, streamed."""
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def remembered_sha256(path: str | Path) -> str:
+    """sha256 of an annotation file, recomputed only when its size, mtime, inode or device change.
+
+    Annotation files are read-only inputs of hundreds of MB; hashing one on every run would cost more
+    than scoring. The digest is kept under ``<cache>/digests/``, keyed by the file's resolved path and
+    stat signature.
+    """
+    path = Path(path)
+    stat = path.stat()
+    signature = f"{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ino}\0{stat.st_dev}"
+    entry = cache_root() / "digests" / hashlib.sha256(signature.encode()).hexdigest()
+    try:
+        digest = entry.read_text().strip()
+        if len(digest) == 64:
+            return digest
+    except OSError:
+        pass
+    digest = file_sha256(path)
+    try:
+        atomic.write_bytes(entry, digest.encode())
+    except OSError:
+        pass  # a read-only cache: hash every time
+    return digest
 
 
 def directory_signature(paths: list[Path], root: Path) -> str:
@@ -49,7 +69,7 @@ def input_record(path: str | Path | None, sha256: str | None = None, signature: 
     if signature is not None:
         record["signature"] = signature
     else:
-        record["sha256"] = sha256 if sha256 is not None else file_sha256(path)
+        record["sha256"] = sha256 if sha256 is not None else remembered_sha256(path)
     return record
 
 

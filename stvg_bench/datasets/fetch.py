@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import atomic
+from ..core.cachedir import cache_root
 from ..core.errors import AnnotationError, InputFileError, OptionError
-from .cache import cache_root, file_sha256
+from .cache import file_sha256
 
 VIDSTG_COMMIT = "126d87fa8efe1e5b5dfc1c303258c9bfef18f5fb"
 VIDSTG_BASE = f"https://raw.githubusercontent.com/Guaranteer/VidSTG-Dataset/{VIDSTG_COMMIT}/annotations"

@@ -25,12 +25,13 @@ import msgspec
 import numpy as np
 
 from ..core.arrays import concat_ranges
+from ..core.cachedir import cache_root
 from ..core.errors import AnnotationError, InputFileError, OptionError
 from ..core.geometry import is_inverted
 from ..core.jsonio import read_bytes
 from ..data.actions import BACKGROUND, ActionGroundTruth, SpatialQueries, normalise_step, seconds_key
 from .base import ActionDataset, DatasetAdapter, decode_annotation
-from .cache import cache_root, input_record
+from .cache import input_record
 
 BOX_POLICIES = {
     "drop-inverted": "boxes with x2 < x1 or y2 < y1 are left out of scoring (counted); others kept as released",

@@ -21,8 +21,8 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-from ..core.errors import OptionError
 from ..core.arrays import concat_ranges
+from ..core.errors import OptionError
 from ..data.tube_table import tubedetr_sampled_frames, window_boxes
 from ..data.tubes import GroundTruth, Predictions
 from ..protocols.tubes import TUBEDETR

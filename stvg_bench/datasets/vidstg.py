@@ -26,6 +26,7 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
+from ..core.cachedir import cache_root
 from ..core.errors import AnnotationError, DatasetMismatchError, InputFileError
 from ..core.geometry import xywh_to_xyxy
 from ..core.ids import parse_ids
@@ -36,7 +37,7 @@ from ..data.tubes import GroundTruth
 from ..protocols.tubes import TubeProtocol
 from . import vidor
 from .base import Dataset, TubeAdapter, decode_annotation
-from .cache import cache_root, cached_groundtruth, directory_signature, input_record
+from .cache import cached_groundtruth, directory_signature, input_record
 from .sniff import describe_layout, sniff_layout
 
 QUERY_TYPES = ("declarative", "interrogative")

@@ -26,7 +26,6 @@ from ..core.errors import FormatError
 from ..core.ids import parse_ids
 from ..core.jsonio import check_no_duplicates, gc_paused, loads_exact
 from ..data.tubes import Predictions
-from .envelope import TUBE_PREDICTIONS, check_envelope
 from .base import (
     JsonPredictionFormat,
     PredictionFormat,
@@ -40,6 +39,7 @@ from .base import (
     sample_key,
     sniff_after,
 )
+from .envelope import TUBE_PREDICTIONS, check_envelope
 
 ENVELOPE_KEYS = ("format", "version", "dataset", "split", "predictions")
 

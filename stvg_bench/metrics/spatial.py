@@ -18,6 +18,7 @@ import numpy as np
 
 from ..statistics import Statistic
 
+
 def hits(points_xy: np.ndarray, boxes_xyxy: np.ndarray) -> np.ndarray:
     """True where the point lies in the box, bounds inclusive."""
     x, y = points_xy[:, 0], points_xy[:, 1]

@@ -28,12 +28,12 @@ counts, copies of a detection sitting next to each other in score order).
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from ..core.geometry import box_area, box_intersection
 from ..data.actions import Tubes
 from ..protocols.base import passes
+
 
 def _key(video, step, second) -> np.ndarray:
     return (np.asarray(video, np.int64) << 36) + (np.asarray(step, np.int64) << 20) + np.asarray(second, np.int64)

@@ -15,7 +15,13 @@ import numpy as np
 from .. import __version__
 from ..core.errors import OptionError
 from ..core.provenance import git_commit
-from ..statistics import PairedDifference, Statistic, paired_bootstrap_statistics, percentile_interval, resampled
+from ..statistics import (
+    PairedDifference,
+    Statistic,
+    paired_bootstrap_statistics,
+    percentile_interval,
+    resampled,
+)
 
 
 @dataclass(frozen=True)
