@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -27,36 +28,61 @@ from annotation import build as builds
 from annotation import server
 from annotation.client import Workspace, label_config
 
-from .annotation_helpers import around, choice, click, write_segments, write_video
+from .annotation_helpers import Browser, around, choice, click, passwords, write_segments, write_video
 from .conftest import SHARED_DATA
 
 CLICKS = SHARED_DATA / "groundingyoutube" / "pumpkin_youtube_FPS_21k_annotation_full_agg_p.json"
 HAND_CHECKED = [(300, 200), (340, 200), (320, 220), (310, 180), (330, 210)]  # -> box [204, 108, 436, 292]
 ANNOTATORS = [f"annotator{k}@stvg-bench.test" for k in range(5)]
+SPECIALIST = "specialist@stvg-bench.test"
 
 
 @pytest.fixture(scope="session")
 def template(tmp_path_factory):
     """A Label Studio data directory initialised once (SQLite, admin account, API token)."""
-    directory = tmp_path_factory.mktemp("ls-template") / "data"
-    server.initialise(directory, directory)
-    return directory
+    base = tmp_path_factory.mktemp("ls-template")
+    (base / "frames").mkdir()
+    server.initialise(base / "data", base / "frames")
+    return base / "data"
+
+
+def copy_server(template: Path, data_dir: Path, document_root: Path) -> None:
+    """``template`` copied to ``data_dir``, recorded as serving ``document_root`` and never started."""
+    shutil.copytree(template, data_dir)
+    state = server.read_state(data_dir)
+    state.data_dir, state.document_root = str(data_dir.resolve()), str(document_root.resolve())
+    state.url, state.port, state.pid, state.pid_started = "", 0, None, None
+    (data_dir / server.STATE_FILE).write_text(json.dumps(asdict(state)))
 
 
 @contextmanager
-def running(template: Path, data_dir: Path, document_root: Path):
+def running(template: Path, data_dir: Path, document_root: Path, port: int | None = None):
     """A copy of ``template`` served on a free port with ``document_root``; stopped by PID afterwards."""
-    shutil.copytree(template, data_dir)
-    state_file = data_dir / server.STATE_FILE
-    state = json.loads(state_file.read_text())
-    state.update(data_dir=str(data_dir.resolve()), document_root=str(document_root.resolve()), url="", port=0,
-                 pid=None)
-    state_file.write_text(json.dumps(state))
-    started = server.start(data_dir, document_root, server.free_port())
+    copy_server(template, data_dir, document_root)
+    started = server.start(data_dir, document_root, port or server.free_port())
     try:
         yield started
     finally:
         server.stop(data_dir)
+
+
+def enrol(run_cli, data_dir: Path, emails: list[str], table: Path) -> dict[str, str]:
+    """``users add`` with generated passwords; returns email -> password."""
+    code, _, stderr = run_cli("annotate", "users", "add", *emails, "--data-dir", data_dir, "--passwords-file", table)
+    assert code == 0, stderr
+    return passwords(table)
+
+
+def log_in(url: str, email: str, password: str) -> Browser:
+    browser = Browser(url)
+    browser.submit("/user/login/", {"email": email, "password": password})
+    assert browser.logged_in(), email
+    return browser
+
+
+def workspaces(url: str, accounts: dict[str, str]) -> dict[str, Workspace]:
+    """Each annotator logged in with their own password, on the API with their own token."""
+    return {email: Workspace(url, log_in(url, email, password).token()) for email, password in accounts.items()}
 
 
 def real_clicks(n: int) -> list[tuple[float, float, float]]:
@@ -96,14 +122,15 @@ def expected_box(clicks, width=640, height=480):
     return [math.floor(min(max(v, 0), lim) + 0.5) for v, lim in zip(raw, (width, height, width, height))]
 
 
-def post(workspace: Workspace, project_id: int, answers: dict) -> int:
-    tasks = {(t["data"]["second"], t["data"]["segment_id"]): t["id"] for t in workspace.tasks(project_id)}
-    users = [workspace.user(email) for email in ANNOTATORS]
+def post(annotators: dict[str, Workspace], project_id: int, answers: dict) -> int:
+    """Each annotator posts their own answers, with their own token."""
+    first = next(iter(annotators.values()))
+    tasks = {(t["data"]["second"], t["data"]["segment_id"]): t["id"] for t in first.tasks(project_id)}
     posted = 0
     for frame, responses in answers.items():
-        for user, response in zip(users, responses):
+        for annotator, response in zip(annotators.values(), responses):
             result = [choice(response)] if isinstance(response, str) else [click(*response, 640, 480)]
-            workspace.annotate(tasks[(frame.second, frame.segment_id)], result, user, lead_time=2.5)
+            annotator.annotate(tasks[(frame.second, frame.segment_id)], result, lead_time=2.5)
             posted += 1
     return posted
 
@@ -116,24 +143,27 @@ def test_round_trip_with_a_real_server(template, tmp_path, run_cli):
     assert run_cli("annotate", "build", video, "--video-id", "vid", "--segments", segments, "--out", root / "job",
                    "--margin", "1")[0] == 0
     build = builds.load(root / "job")
+    assert build.document_root == (root / "frames").resolve()  # frames apart from the build
     data_dir = tmp_path / "ls-data"
-    with running(template, data_dir, root) as state:
+    with running(template, data_dir, build.document_root) as state:
         assert stat.S_IMODE((data_dir / server.STATE_FILE).stat().st_mode) == 0o600  # it holds the token
         connect = ["--data-dir", data_dir]
         code, stdout, stderr = run_cli("annotate", "push", root / "job", "--project", "centres", *connect)
         assert code == 0 and "12 tasks imported" in stdout, stderr
         code, stdout, _ = run_cli("annotate", "push", root / "job", "--project", "centres", *connect)
         assert "0 tasks imported, 12 already there" in stdout
-        workspace = Workspace(state.url, state.token)
-        project = workspace.find_project("centres")
-        assert len(workspace.tasks(project.id)) == 12  # pushing twice duplicated nothing
+        project_id = json.loads((root / "job" / "projects.json").read_text())[state.url]["centres"]
+        accounts = enrol(run_cli, data_dir, [*ANNOTATORS, SPECIALIST], tmp_path / "passwords.csv")
+        annotators = workspaces(state.url, {e: accounts[e] for e in ANNOTATORS})
+        assert len(annotators[ANNOTATORS[0]].tasks(project_id)) == 12  # pushing twice duplicated nothing
         answers = plan(build.frames)
-        posted = post(workspace, project.id, answers)
+        posted = post(annotators, project_id, answers)
 
         pull = tmp_path / "pull"
         code, stdout, stderr = run_cli("annotate", "pull", "--project", "centres", "--build", root / "job",
                                        "--out", pull, *connect)
-        assert code == 0 and f"{posted} annotations" in stdout, stderr
+        assert code == 0 and f"{posted} annotations" in stdout and "excluded" not in stdout, stderr
+        assert json.loads((pull / "responses.excluded.json").read_text())["count"] == 0
         first_snapshot = sorted((pull / "snapshots").iterdir())
         first_responses = (pull / "responses.csv").read_text()
 
@@ -167,24 +197,25 @@ def test_round_trip_with_a_real_server(template, tmp_path, run_cli):
         assert code == 0 and "12 of 12 frames" in stdout
         assert run_cli("annotate", "qc", "push", tmp_path / "sample.json", "--build", root / "job", "--project",
                        "review", *connect)[0] == 0
-        review = workspace.find_project("review")
-        specialist = workspace.user("specialist@stvg-bench.test")
-        for task in workspace.tasks(review.id):
+        review_id = json.loads((root / "job" / "projects.json").read_text())[state.url]["review"]
+        specialist = workspaces(state.url, {SPECIALIST: accounts[SPECIALIST]})[SPECIALIST]
+        for task in specialist.tasks(review_id):
             derived = frames[(task["data"]["second"], task["data"]["segment_id"])]["visible"]
             flip = task["data"]["second"] in (3, 9)
             verdict = "action visible" if derived != flip else "no action visible"
-            workspace.annotate(task["id"], [{"value": {"choices": [verdict]}, "from_name": "verdict",
-                                              "to_name": "frame", "type": "choices"}], specialist)
-        code, stdout, _ = run_cli("annotate", "qc", "pull", tmp_path / "sample.json", "--project", "review",
-                                  "--out", tmp_path / "qc.json", *connect)
+            specialist.annotate(task["id"], [{"value": {"choices": [verdict]}, "from_name": "verdict",
+                                               "to_name": "frame", "type": "choices"}])
+        code, stdout, _ = run_cli("annotate", "qc", "pull", tmp_path / "sample.json", "--build", root / "job",
+                                  "--project", "review", "--out", tmp_path / "qc.json", *connect)
         report = json.loads((tmp_path / "qc.json").read_text())
         flipped = [f for (s, _), f in frames.items() if s in (3, 9)]
-        assert report["reviewed"] == 12
+        assert report["reviewed"] == 12 and report["verdicts_excluded"] == 0
         assert report["false_positives"] == sum(f["visible"] for f in flipped)
         assert report["false_negatives"] == sum(not f["visible"] for f in flipped)
 
-    # Restart the same data directory: every annotation is still there; pushing again adds nothing.
-    with running_again(data_dir, root):
+    # Restart the same data directory (on another port): every annotation is still there; pushing again adds
+    # nothing.
+    with running_again(data_dir):
         code, stdout, _ = run_cli("annotate", "pull", "--project", "centres", "--build", root / "job",
                                   "--out", pull, "--data-dir", data_dir)
         assert code == 0 and f"{posted} annotations" in stdout
@@ -196,10 +227,10 @@ def test_round_trip_with_a_real_server(template, tmp_path, run_cli):
 
 
 @contextmanager
-def running_again(data_dir: Path, document_root: Path):
+def running_again(data_dir: Path):
     state = server.read_state(data_dir)
-    started = server.start(data_dir, document_root, server.free_port())
-    assert started.token == state.token
+    started = server.start(data_dir, port=server.free_port())  # the recorded document root
+    assert started.token == state.token and started.port != state.port
     try:
         yield started
     finally:
@@ -208,12 +239,13 @@ def running_again(data_dir: Path, document_root: Path):
 
 
 def test_the_server_validates_the_labeling_config(template, tmp_path):
-    with running(template, tmp_path / "ls-data", tmp_path) as state:
+    (tmp_path / "frames").mkdir()
+    with running(template, tmp_path / "ls-data", tmp_path / "frames") as state:
         workspace = Workspace(state.url, state.token)
-        assert workspace.project("pages layout", label_config("pages")).id > 0
+        assert workspace.create_project("pages layout", label_config("pages")).id > 0
         broken = label_config("single").replace('toName="frame"', 'toName="nowhere"', 1)
         with pytest.raises(server.ServerError, match="creating project 'broken' failed"):
-            workspace.project("broken", broken)
+            workspace.create_project("broken", broken)
 
 
 def test_a_taken_port_is_refused(template, tmp_path):
@@ -221,9 +253,10 @@ def test_a_taken_port_is_refused(template, tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         data_dir = tmp_path / "ls-data"
-        shutil.copytree(template, data_dir)
+        (tmp_path / "frames").mkdir()
+        copy_server(template, data_dir, tmp_path / "frames")
         with pytest.raises(server.ServerError, match="is taken"):
-            server.start(data_dir, tmp_path, taken.getsockname()[1])
+            server.start(data_dir, tmp_path / "frames", taken.getsockname()[1])
 
 
 # ------------------------------------------------------------------ PostgreSQL
@@ -232,7 +265,7 @@ def test_a_taken_port_is_refused(template, tmp_path):
 def _as_postgres(args: list[str], **kwargs) -> subprocess.CompletedProcess:
     if os.geteuid() == 0:
         args = ["runuser", "-u", "postgres", "--", *args]
-    return subprocess.run(args, capture_output=True, text=True, timeout=120, **kwargs)
+    return subprocess.run(args, capture_output=True, text=True, timeout=120, check=False, **kwargs)
 
 
 @contextmanager
@@ -284,17 +317,17 @@ def test_round_trip_on_postgresql(tmp_path, monkeypatch, run_cli):
                             ("POSTGRE_PORT", str(port))):
             monkeypatch.setenv(name, value)
         data_dir = tmp_path / "ls-data"
-        state = server.start(data_dir, root, server.free_port(), db="postgres")
+        state = server.start(data_dir, build.document_root, server.free_port(), db="postgres")
         try:
             assert not (data_dir / "label_studio.sqlite3").exists()
             assert run_cli("annotate", "push", root / "job", "--project", "on postgres", "--data-dir", data_dir)[0] == 0
-            workspace = Workspace(state.url, state.token)
-            project = workspace.find_project("on postgres")
+            project_id = json.loads((root / "job" / "projects.json").read_text())[state.url]["on postgres"]
+            accounts = enrol(run_cli, data_dir, ANNOTATORS, tmp_path / "passwords.csv")
             answers = {frame: around(320, 240, 15) for frame in build.frames}
-            posted = post(workspace, project.id, answers)
+            posted = post(workspaces(state.url, accounts), project_id, answers)
         finally:
             server.stop(data_dir)
-        server.start(data_dir, root, server.free_port(), db="postgres")
+        server.start(data_dir, build.document_root, server.free_port(), db="postgres")
         try:
             code, stdout, _ = run_cli("annotate", "pull", "--project", "on postgres", "--build", root / "job", "--out",
                                       tmp_path / "pull", "--data-dir", data_dir)

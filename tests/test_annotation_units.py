@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from annotation import build as builds
 from annotation import derive, export, qc
-from annotation.export import Response
 from annotation.extra import ExtraMissing, require
+from annotation.responses import Response
 
 from .annotation_helpers import around, choice, click, write_segments, write_video
 
@@ -33,7 +33,8 @@ def snapshot(build, answers: dict) -> list[dict]:
     tasks = []
     for k, task in enumerate(build.tasks):
         data = task["data"]
-        annotations = [{"id": 100 * k + a, "completed_by": who, "result": results, "was_cancelled": False}
+        annotations = [{"id": 100 * k + a, "completed_by": who, "updated_by": who, "result": results,
+                        "was_cancelled": False}
                        for a, (who, results) in enumerate(answers.get((data["second"], data["segment_id"]), []))]
         tasks.append({"id": k + 1, "data": data, "annotations": annotations})
     return tasks
@@ -46,9 +47,11 @@ def test_frames_are_sampled_each_second_inside_widened_segments(job):
     assert {s for s, step in frames if step == "pour milk"} == set(range(4, 10))
     assert len(job.tasks) == 12 and len({t["data"]["key"] for t in job.tasks}) == 12
     first = job.tasks[0]["data"]
-    assert first["query"] == "crack eggs" and first["image"].startswith("/data/local-files/?d=job/frames/vid/")
+    # Frames go to <document root>/<build name>/, the document root being frames/ beside the build.
+    assert first["query"] == "crack eggs" and first["image"].startswith("/data/local-files/?d=job/vid/")
     assert all(f.path.is_file() and (f.width, f.height) == (640, 480) for f in job.frames)
-    assert (job.directory / "frames" / "vid" / "vid_5_pour_milk.jpg").is_file()
+    assert job.document_root == job.directory.parent / "frames" and job.frames_directory == job.document_root / "job"
+    assert (job.frames_directory / "vid" / "vid_5_pour_milk.jpg").is_file()
 
 
 def test_work_packages_and_frame_folders(job, tmp_path):
@@ -66,7 +69,7 @@ def test_work_packages_and_frame_folders(job, tmp_path):
 def test_percent_to_pixels_with_a_non_square_frame(job):
     # Label Studio keeps x, y in percent of the original size: 25% of 1280 = 320, 50% of 720 = 360.
     frame = job.frames[0]
-    wide = builds.Build(job.directory, job.document_root, 1, job.segments,
+    wide = builds.Build(job.directory, job.document_root, job.frames_directory, 1, job.segments,
                         [builds.Frame(frame.video, frame.second, frame.segment_id, frame.step, frame.path, 1280, 720)],
                         job.tasks)
     result = click(320, 360, 1280, 720)
@@ -74,6 +77,9 @@ def test_percent_to_pixels_with_a_non_square_frame(job):
                           "s.json")
     assert (parsed[0].x_px, parsed[0].y_px) == pytest.approx((320, 360))
     assert parsed[0].annotator == "a@x" and parsed[0].response == "click"
+
+
+NO_EXCLUSIONS = {"snapshot": "s.json", "members_checked": True, "count": 0, "excluded": []}
 
 
 def responses_for(frame, clicks=(), choices=(), width=640, height=480):
@@ -139,7 +145,7 @@ def test_refined_segments_spread_and_dataset(job, tmp_path):
     for second in (5, 6):  # pour milk visible on 5 (shared with crack eggs) and 6
         rows += responses_for(("vid", second, "pour milk", 1), around(400, 300, 20, n=4))
     results, counts = derive.derive(job, rows, derive.Parameters())
-    summary = derive.write_dataset(job, results, counts, derive.Parameters(), tmp_path / "dataset")
+    summary = derive.write_dataset(job, results, counts, derive.Parameters(), tmp_path / "dataset", NO_EXCLUSIONS)
     segments = json.loads((tmp_path / "dataset" / "ground_seg.json").read_text())["vid"]
     assert [s["segment"] for s in segments] == [[2, 5], [5, 6]]
     boxes = json.loads((tmp_path / "dataset" / "box_anno.json").read_text())["vid"]
@@ -203,7 +209,7 @@ def test_sample_and_review_outcome():
 
 def test_the_specialist_reads_the_step_as_annotators_do(job):
     record = {"video": "vid", "second": 3, "segment_id": 0}
-    (task,) = qc.review_tasks([record], job)
+    (task,) = qc.review_tasks([record], job, "sample.json")
     assert task["data"]["query"] == "crack eggs" == next(
         t["data"]["query"] for t in job.tasks if t["data"]["second"] == 3 and t["data"]["segment_id"] == 0)
 
@@ -220,7 +226,7 @@ def test_cli_without_the_extra(tmp_path, job):
     code = ("import sys; sys.modules['label_studio_sdk'] = None; from stvg_bench.cli import main; "
             f"sys.exit(main(['annotate', 'push', {str(job.directory)!r}, '--project', 'p', '--url', "
             "'http://127.0.0.1:9', ]))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
                           env={**__import__("os").environ, "LABEL_STUDIO_API_KEY": "x" * 40})
     assert done.returncode == 2 and "pip install 'stvg-bench[annotation]'" in done.stderr
     assert done.stderr.count("\n") == 1
@@ -253,9 +259,8 @@ def test_bad_exports_are_one_line_and_lose_nothing(job, tmp_path, run_cli, mutat
 
 
 def test_a_missing_frame_file_names_task_and_annotator(job, tmp_path, run_cli):
-    copy = builds.build(job.frames[0].path.parents[3] / "vid.mp4", job.frames[0].path.parents[3] / "seg.json",
-                        tmp_path.parent / f"{tmp_path.name}-copy", video_id="vid", margin=1,
-                        document_root=tmp_path.parent)
+    copy = builds.build(job.directory.parent / "vid.mp4", job.directory.parent / "seg.json", tmp_path / "copy",
+                        video_id="vid", margin=1)
     answers = {(2, 0): [(7, [click(200, 100, 640, 480)])]}
     path = tmp_path / "s.json"
     path.write_text(json.dumps(snapshot(copy, answers)))
