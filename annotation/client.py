@@ -33,12 +33,12 @@ def label_config(kind: str) -> str:
 class Workspace:
     """A Label Studio server reached with an API token."""
 
-    def __init__(self, url: str, token: str, retry_seconds: float = RETRY_SECONDS) -> None:
+    def __init__(self, url: str, token: str, retry_seconds: float | None = None) -> None:
         sdk = require("label_studio_sdk")
         httpx = require("httpx")
         self.url = url
         self.client = sdk.LabelStudio(base_url=url, api_key=token)
-        self.retry_seconds = retry_seconds
+        self.retry_seconds = RETRY_SECONDS if retry_seconds is None else retry_seconds
         self._refused = httpx.ConnectError
         self._errors = (require("label_studio_sdk.core.api_error").ApiError, httpx.HTTPError, OSError)
 
