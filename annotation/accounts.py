@@ -65,7 +65,7 @@ def add(data_dir: Path, emails: list[str], password: str | None = None, password
     if password is not None:
         if len(emails) != 1:
             raise OptionError(f"one password for {len(emails)} accounts would let each log in as the others: "
-                              "give --password-env for one account at a time, or none to generate a password each")
+                              "give --password-env for one account at a time, or none to generate one each")
         answer = server.run_inside(data_dir, "stvg_bench_accounts",
                                    [{"email": emails[0], "password": password, "replace": True}], command)
         return _accounts(answer), None
@@ -73,9 +73,8 @@ def add(data_dir: Path, emails: list[str], password: str | None = None, password
     generated = {email: secrets.token_urlsafe(15) for email in emails}
     _reserve(path)
     try:
-        answer = server.run_inside(data_dir, "stvg_bench_accounts",
-                                   [{"email": e, "password": p, "replace": False} for e, p in generated.items()],
-                                   command)
+        requests = [{"email": e, "password": p, "replace": False} for e, p in generated.items()]
+        answer = server.run_inside(data_dir, "stvg_bench_accounts", requests, command)
         accounts = _accounts(answer)
     except BaseException:
         path.unlink(missing_ok=True)

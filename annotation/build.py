@@ -121,7 +121,7 @@ def build(
     if package_size < 1 or margin < 0 or frames_fps <= 0:
         raise OptionError("--package-size must be >= 1, --margin >= 0 and --frames-fps > 0")
     source, out_dir = Path(source), Path(out_dir).resolve()
-    document_root = (Path(document_root) if document_root is not None else out_dir.parent / "frames").resolve()
+    document_root = Path(document_root if document_root is not None else out_dir.parent / "frames").resolve()
     frames_directory = document_root / out_dir.name
     if out_dir.is_relative_to(document_root) or document_root.is_relative_to(out_dir):
         raise OptionError(f"the build directory {out_dir} and the document root {document_root} overlap: the "
@@ -172,8 +172,9 @@ def load(directory: Path) -> Build:
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
         raise AnnotationInputError("not an stvg-bench annotation build", path=manifest_path)
     if manifest.get("version") != MANIFEST_VERSION:
-        raise AnnotationInputError(f"a build of version {manifest.get('version')!r}; this stvg-bench reads version "
-                                   f"{MANIFEST_VERSION} (frames apart from the build): build again", path=manifest_path)
+        raise AnnotationInputError(f"a build of version {manifest.get('version')!r}; this stvg-bench reads "
+                                   f"version {MANIFEST_VERSION} (frames apart from the build): build again",
+                                   path=manifest_path)
     if not isinstance(tasks, list) or not all(isinstance(t, dict) and isinstance(t.get("data"), dict)
                                               and "key" in t["data"] for t in tasks):
         raise AnnotationInputError("damaged tasks: expected a list of tasks with data and a key",
@@ -184,22 +185,22 @@ def load(directory: Path) -> Build:
         package_size = int(manifest["package_size"])
         segments = {str(v): [Segment(**s) for s in segs] for v, segs in manifest["segments"].items()}
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise AnnotationInputError(f"damaged manifest ({type(exc).__name__}: {exc})", path=manifest_path) from None
+        raise AnnotationInputError(f"damaged manifest ({type(exc).__name__}: {exc})",
+                                   path=manifest_path) from None
     frames = [_frame(entry, k, root, manifest_path) for k, entry in enumerate(manifest.get("frames") or [])]
     return Build(directory, root, frames_directory, package_size, segments, frames, tasks)
 
 
 def _frame(entry: dict, position: int, root: Path, manifest_path: Path) -> Frame:
+    where = {"path": manifest_path, "position": f"frame {position}"}
     try:
         frame = Frame(video=str(entry["video"]), second=int(entry["second"]), segment_id=int(entry["segment_id"]),
                       step=str(entry["step"]), path=root / entry["path"], width=int(entry["width"]),
                       height=int(entry["height"]))
     except KeyError as exc:
-        raise AnnotationInputError(f"damaged manifest: the frame lacks {exc}", path=manifest_path,
-                                   position=f"frame {position}") from None
+        raise AnnotationInputError(f"damaged manifest: the frame lacks {exc}", **where) from None
     except (TypeError, ValueError) as exc:
-        raise AnnotationInputError(f"damaged manifest: {exc}", path=manifest_path, position=f"frame {position}") from None
+        raise AnnotationInputError(f"damaged manifest: {exc}", **where) from None
     if frame.width < 1 or frame.height < 1:
-        raise AnnotationInputError(f"damaged manifest: a frame of {frame.width}x{frame.height} px", path=manifest_path,
-                                   position=f"frame {position}")
+        raise AnnotationInputError(f"damaged manifest: a frame of {frame.width}x{frame.height} px", **where)
     return frame

@@ -72,7 +72,8 @@ class Workspace:
 
     def create_project(self, title: str, config: str):
         """A new project called ``title`` with ``config`` (validated by the server)."""
-        return self._call(f"creating project {title!r}", self.client.projects.create, title=title, label_config=config)
+        return self._call(f"creating project {title!r}", self.client.projects.create, title=title,
+                          label_config=config)
 
     def local_storage(self, project_id: int, path: Path, title: str) -> None:
         """Register ``path`` (under the document root) as the project's local-files storage, once."""
@@ -97,7 +98,7 @@ class Workspace:
         return len(new)
 
     def users(self) -> dict[int, str]:
-        """The organisation's accounts: id -> email (Label Studio Community Edition gives each every project)."""
+        """The organisation's accounts, id -> email (Community Edition gives each of them every project)."""
         return {u.id: u.email for u in self._call("listing users", self.client.users.list)}
 
     def annotate(self, task_id: int, result: list[dict], user_id: int | None = None,
@@ -106,6 +107,6 @@ class Workspace:
 
         For scripts and tests: annotators use the web interface."""
         given = {k: v for k, v in (("completed_by", user_id), ("lead_time", lead_time)) if v is not None}
-        annotation = self._call("posting an annotation", self.client.annotations.create, id=task_id, result=result,
-                                **given)
+        annotation = self._call("posting an annotation", self.client.annotations.create, id=task_id,
+                                result=result, **given)
         return annotation.id

@@ -23,6 +23,10 @@ Each segment is refined to its first and last visible second (including the
 margin seconds around it); a segment with no visible second is dropped.
 GroundingYouTube has one box per (video, second): when a second is visible
 for two steps, the step with more clicks keeps it (ties: the earlier segment).
+
+Only the responses of annotations that vote reach this module
+(:mod:`annotation.integrity`); the report of the excluded ones is copied into
+``derivation.json``.
 """
 
 from __future__ import annotations
@@ -143,7 +147,8 @@ def derive(build: Build, responses: list[Response], parameters: Parameters) -> t
         if not frame.path.is_file():
             on_it = next((r for r in responses if (r.video, r.second, r.segment_id) == (
                 frame.video, frame.second, frame.segment_id)), None)
-            raise AnnotationInputError(f"frame file missing: {frame.path}", task=on_it.task_id if on_it else None,
+            raise AnnotationInputError(f"frame file missing: {frame.path}",
+                                       task=on_it.task_id if on_it else None,
                                        annotator=on_it.annotator if on_it else None)
     counts = {"frames": len(frames), "annotators_with_several_clicks": 0, "annotators_who_clicked_and_chose": 0}
     for (*key, annotator), answer in per_annotator.items():
@@ -231,8 +236,8 @@ def write_dataset(build: Build, results: list[FrameResult], counts: dict, parame
     segments, dropped = refined_segments(build, results)
     boxed, shared = one_box_per_second(results)
     if not boxed and Path(out).exists():
-        raise AnnotationInputError(f"the responses give no box at all: {out} is left as it is (choose another "
-                                   "--out to write an empty dataset)", path=out)
+        raise AnnotationInputError(f"the responses give no box at all: {out} is left as it is (choose "
+                                   "another --out to write an empty dataset)", path=out)
     sizes = {}
     for frame in results:
         if sizes.setdefault(frame.video, (frame.width, frame.height)) != (frame.width, frame.height):

@@ -98,8 +98,9 @@ def parse(tasks: list[dict], build: Build, users: dict[int, str], source: Path) 
         for video, second, _, segment_id in targets:
             first = shown_by.setdefault((video, second, segment_id), task_id)
             if first != task_id:
-                raise AnnotationInputError(f"frame {video} second {second} is shown by tasks {first} and {task_id}: "
-                                           "delete one of them in Label Studio", path=source, task=task_id)
+                raise AnnotationInputError(f"frame {video} second {second} is shown by tasks {first} and "
+                                           f"{task_id}: delete one of them in Label Studio", path=source,
+                                           task=task_id)
         for annotation in task["annotations"]:
             if not isinstance(annotation, dict) or not isinstance(annotation.get("result"), list):
                 raise AnnotationInputError("broken export: an annotation without a result list", path=source,
@@ -127,8 +128,9 @@ def _response(item, targets, frames, task_id, annotation, annotator_id, annotato
         raise fail(f"frame {video} second {second} is not in the build")
     if not frame.path.is_file():
         raise fail(f"frame file missing: {frame.path}")
-    common = {"task_id": task_id, "annotation_id": int(annotation.get("id", -1)), "video": video, "second": second,
-              "step": step, "segment_id": segment_id, "annotator_id": annotator_id, "annotator": annotator}
+    common = {"task_id": task_id, "annotation_id": int(annotation.get("id", -1)), "video": video,
+              "second": second, "step": step, "segment_id": segment_id, "annotator_id": annotator_id,
+              "annotator": annotator}
     value = item["value"]
     kind = item.get("type")
     if kind == "keypointlabels":

@@ -78,12 +78,15 @@ def counted(tasks: list, members: dict[int, str] | None) -> tuple[list, list[Exc
             elif claimed in latest:
                 older, newer = sorted([latest[claimed], annotation], key=_saved_last)
                 latest[claimed] = newer
-                annotation, reason = older, f"a later answer of the same annotator counts (annotation {newer.get('id')})"
+                annotation = older
+                reason = f"a later answer of the same annotator counts (annotation {newer.get('id')})"
             else:
                 latest[claimed] = annotation
             if reason is not None:
-                excluded.append(Exclusion(task_id, annotation.get("id"), name(claimed), name(recorded), reason))
+                excluded.append(Exclusion(task_id, annotation.get("id"), name(claimed), name(recorded),
+                                          reason))
         votes = {id(a) for a in latest.values()}
-        kept = [a for a in task["annotations"] if id(a) in votes or not isinstance(a, dict) or a.get("was_cancelled")]
+        kept = [a for a in task["annotations"]
+                if id(a) in votes or not isinstance(a, dict) or a.get("was_cancelled")]
         kept_tasks.append({**task, "annotations": kept})
     return kept_tasks, excluded

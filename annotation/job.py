@@ -77,7 +77,8 @@ def resolve(workspace, build_dir: Path, title: str, config: str | None = None):
     the account in use made it; else, with ``config`` (push), a new one. Push records what it resolved."""
     known = recorded_projects(build_dir).get(workspace.url, {}).get(title)
     if known is not None:
-        return workspace.project(known, f"project {known}, recorded for {title!r} in {Path(build_dir) / PROJECTS}")
+        where = Path(build_dir) / PROJECTS
+        return workspace.project(known, f"project {known}, recorded for {title!r} in {where}")
     same = workspace.projects_titled(title)
     me = workspace.me()
     if not same and config is not None:
@@ -87,15 +88,18 @@ def resolve(workspace, build_dir: Path, title: str, config: str | None = None):
     elif not same:
         raise ServerError(f"Label Studio at {workspace.url} has no project {title!r}")
     else:
-        named = ", ".join(f"{p.id} (made by {p.created_by.email if p.created_by else 'nobody known'})" for p in same)
-        raise ServerError(f"Label Studio at {workspace.url}: {title!r} names {named}, and {build_dir} records none "
-                          "of them; only a single project made by this account is adopted: rename the others")
+        named = ", ".join(f"{p.id} (made by {p.created_by.email if p.created_by else 'nobody known'})"
+                          for p in same)
+        raise ServerError(f"Label Studio at {workspace.url}: {title!r} names {named}, and {build_dir} "
+                          "records none of them; only a single project made by this account is adopted: "
+                          "rename the others")
     if config is not None:
         _record(build_dir, workspace.url, title, project.id)
     return project
 
 
-def push(workspace, build_dir: Path, title: str, config: str, frames: Path, tasks: list[dict]) -> tuple[object, int]:
+def push(workspace, build_dir: Path, title: str, config: str, frames: Path,
+         tasks: list[dict]) -> tuple[object, int]:
     """Under the job's lock: resolve (or create) project ``title``, serve ``frames`` to it, import the
     tasks it lacks. Returns the project and how many tasks were imported."""
     with push_lock(build_dir):

@@ -15,7 +15,8 @@ PROC = Path("/proc")
 
 
 def start_time(pid: int) -> int | None:
-    """When ``pid`` started (clock ticks after boot, field 22 of ``/proc/<pid>/stat``); None if gone or a zombie."""
+    """When ``pid`` started (clock ticks after boot, field 22 of ``/proc/<pid>/stat``); None if it is gone
+    or a zombie."""
     try:
         stat = (PROC / str(pid) / "stat").read_text()
     except OSError:

@@ -29,6 +29,7 @@ from .build import Build, display, local_files_url
 from .errors import AnnotationInputError
 
 VISIBLE, NOT_VISIBLE = "action visible", "no action visible"
+FRAME_FIELDS = ("video", "second", "segment_id", "visible")
 
 
 def _records(path: Path, what: str, key: str | None = None) -> list[dict]:
@@ -42,9 +43,9 @@ def _records(path: Path, what: str, key: str | None = None) -> list[dict]:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputFileError(f"not {what} ({type(exc).__name__}: {exc})", path=path) from None
     for position, record in enumerate(records if isinstance(records, list) else [None]):
-        if not isinstance(record, dict) or not all(k in record for k in ("video", "second", "segment_id", "visible")):
-            raise AnnotationInputError(f"not {what}: frame records have video, second, segment_id and visible",
-                                       path=path, position=f"frame {position}")
+        if not isinstance(record, dict) or not all(k in record for k in FRAME_FIELDS):
+            raise AnnotationInputError(f"not {what}: frame records have {', '.join(FRAME_FIELDS)}", path=path,
+                                       position=f"frame {position}")
     return records
 
 
@@ -86,8 +87,8 @@ def review_tasks(sample: list[dict], build: Build, source: Path) -> list[dict]:
         video, second, segment_id = _key(record)
         frame = frames.get((video, second, segment_id))
         if frame is None:
-            raise AnnotationInputError(f"frame {video} second {second} (segment {segment_id}) is not in the build "
-                                       f"{build.directory}", path=source)
+            raise AnnotationInputError(f"frame {video} second {second} (segment {segment_id}) is not in the "
+                                       f"build {build.directory}", path=source)
         tasks.append({"data": {"image": local_files_url(frame.path, build.document_root), "query": display(frame.step),
                                "video": video, "second": second, "segment_id": segment_id,
                                "key": f"review/{video}/{second}/{segment_id}"}})

@@ -103,7 +103,8 @@ def read_responses(path: Path) -> list[Response]:
     reader = csv.DictReader(io.StringIO(text))
     names = [f.name for f in fields(Response)]
     if reader.fieldnames != names:
-        raise AnnotationInputError(f"not a response table: expected the columns {', '.join(names)}", path=path)
+        raise AnnotationInputError(f"not a response table: expected the columns {', '.join(names)}",
+                                   path=path)
     return [_row(row, reader.line_num, path) for row in reader]
 
 
@@ -120,7 +121,8 @@ def _row(row: dict, line: int, path: Path) -> Response:
         try:
             values[field.name] = kind(row[field.name])
         except ValueError:
-            raise fail(f"{field.name} {row[field.name]!r} is not {'an integer' if kind is int else 'a number'}") from None
+            expected = "an integer" if kind is int else "a number"
+            raise fail(f"{field.name} {row[field.name]!r} is not {expected}") from None
     response = Response(**values)
     if response.response not in (CLICK, *CHOICES):
         raise fail(f"unknown response {response.response!r} (expected {CLICK}, {' or '.join(CHOICES)})")

@@ -93,7 +93,8 @@ def label_studio_python(command: str | None = None) -> Path:
     """The interpreter of Label Studio's virtualenv (beside its ``label-studio`` executable)."""
     python = label_studio_command(command).resolve().parent / "python"
     if not python.is_file():
-        raise ServerError(f"no python beside {label_studio_command(command)}: install Label Studio in a virtualenv")
+        raise ServerError(f"no python beside {label_studio_command(command)}: install Label Studio in its "
+                          "own virtualenv")
     return python
 
 
@@ -125,15 +126,15 @@ def environment(data_dir: Path, document_root: Path, db: str) -> dict[str, str]:
 
 
 def check_layout(data_dir: Path, document_root: Path) -> None:
-    """Refuse a data directory inside (or above, or equal to) the document root: its secrets would be served."""
+    """Refuse a data directory inside, equal to or above the document root: its secrets would be served."""
     data_dir, document_root = Path(data_dir).resolve(), Path(document_root).resolve()
     if not document_root.is_dir():
         raise InputFileError("the document root (the frames folder Label Studio serves) is not a directory",
                              path=document_root)
     if data_dir.is_relative_to(document_root) or document_root.is_relative_to(data_dir):
-        raise OptionError(f"the data directory {data_dir} and the document root {document_root} overlap: Label Studio "
-                          "would serve the database and the admin's token as local files; put them apart "
-                          "(e.g. work/ls and work/frames)")
+        raise OptionError(f"the data directory {data_dir} and the document root {document_root} overlap: "
+                          "Label Studio would serve the database and the admin's token as local files; put "
+                          "them apart (e.g. work/ls and work/frames)")
 
 
 def _data_directory(data_dir: Path) -> Path:
@@ -235,9 +236,9 @@ def _check_unchanged(state: ServerState, document_root: Path, db: str | None) ->
         raise OptionError(f"the data directory {state.data_dir} holds a {state.db} server: --db {db} needs "
                           "another data directory")
     if document_root != Path(state.document_root):
-        raise OptionError(f"the data directory {state.data_dir} serves {state.document_root} and its tasks name "
-                          f"frames relative to it: --document-root {document_root} is refused (use that root, or "
-                          "another data directory)")
+        raise OptionError(f"the data directory {state.data_dir} serves {state.document_root} and its tasks "
+                          f"name frames relative to it: --document-root {document_root} is refused (use that "
+                          "root, or another data directory)")
 
 
 def start(data_dir: Path, document_root: Path | None = None, port: int | None = None, db: str | None = None,
@@ -250,7 +251,8 @@ def start(data_dir: Path, document_root: Path | None = None, port: int | None = 
     state = read_state(data_dir)
     if state is None:
         if document_root is None:
-            raise OptionError("the first start needs --document-root: the frames folder Label Studio may serve")
+            raise OptionError("the first start needs --document-root: the frames folder Label Studio may "
+                              "serve")
         state = initialise(data_dir, document_root, db or "sqlite", command)
     root = Path(document_root).resolve() if document_root is not None else Path(state.document_root)
     _check_unchanged(state, root, db)
@@ -258,8 +260,8 @@ def start(data_dir: Path, document_root: Path | None = None, port: int | None = 
     port = port if port is not None else (state.port or DEFAULT_PORT)
     if is_label_studio_of(state.pid, data_dir, state.pid_started):
         if port != state.port:
-            raise ServerError(f"Label Studio already runs for {data_dir} on port {state.port} (pid {state.pid}): "
-                              f"stop it first to move it to {port}")
+            raise ServerError(f"Label Studio already runs for {data_dir} on port {state.port} (pid "
+                              f"{state.pid}): stop it first to move it to {port}")
         if not healthy(state.url):
             raise ServerError(f"Label Studio (pid {state.pid}) runs for {data_dir} but does not answer on "
                               f"{state.url}: stop it first")
@@ -273,13 +275,13 @@ def start(data_dir: Path, document_root: Path | None = None, port: int | None = 
         process = subprocess.Popen(
             [str(label_studio_command(command)), "start", "--no-browser", "--internal-host", HOST, "--port",
              str(port)],
-            env=environment(data_dir, root, state.db), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            umask=PRIVATE_UMASK,
+            env=environment(data_dir, root, state.db), stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True, umask=PRIVATE_UMASK,
         )
     finally:
         os.close(log)
-    state.url, state.port, state.pid, state.pid_started = f"http://{HOST}:{port}", port, process.pid, start_time(
-        process.pid)
+    state.url, state.port, state.pid = f"http://{HOST}:{port}", port, process.pid
+    state.pid_started = start_time(process.pid)
     _write_state(state)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -367,11 +369,11 @@ def run_inside(data_dir: Path, module: str, request: object, command: str | None
     if state is None:
         raise InputFileError("no server was initialised for this data directory", path=data_dir)
     log = _private_log(Path(state.data_dir) / "label-studio-inside.log")
+    env = environment(Path(state.data_dir), Path(state.document_root), state.db)
     try:
         process = subprocess.run(
-            [str(label_studio_python(command)), "-m", module], input=json.dumps(request).encode(),
-            env=environment(Path(state.data_dir), Path(state.document_root), state.db), stdout=subprocess.PIPE,
-            stderr=log, timeout=timeout, umask=PRIVATE_UMASK, check=False,
+            [str(label_studio_python(command)), "-m", module], input=json.dumps(request).encode(), env=env,
+            stdout=subprocess.PIPE, stderr=log, timeout=timeout, umask=PRIVATE_UMASK, check=False,
         )
     finally:
         os.close(log)

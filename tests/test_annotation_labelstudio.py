@@ -326,6 +326,8 @@ def test_an_annotator_cannot_take_over_the_server(template, tmp_path, run_cli, m
         for other in OTHERS:
             with pytest.raises(server.ServerError, match="HTTP 403"):
                 as_mallory.annotate(task[1], [click(300, 200, 640, 480)], user_id=ids[other])
+        as_a_form = {"result": json.dumps([click(300, 200, 640, 480)]), "completed_by": ids[OTHERS[0]]}
+        assert mallory.request("POST", f"/api/tasks/{task[1]}/annotations/", form=as_a_form)[0] == 403
         first_answer = as_mallory.annotate(task[1], [choice("cannot answer")])
         as_mallory.annotate(task[1], [click(300, 200, 640, 480)])  # she changes her mind: this one counts
         colleague = Workspace(state.url, log_in(state.url, OTHERS[0], colleagues[OTHERS[0]]).token())
@@ -487,6 +489,10 @@ def test_no_password_on_any_command_line(template, tmp_path):
     done = subprocess.run([*add, "a@stvg-bench.test", "b@stvg-bench.test", "--password-env", "SOLO_PASSWORD",
                            "--data-dir", str(data_dir)], env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "one password for 2 accounts" in done.stderr
+    admin = server.read_state(data_dir).username
+    done = subprocess.run([*add, admin, "--password-env", "SOLO_PASSWORD", "--data-dir", str(data_dir)], env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and f"{admin} is the administrator" in done.stderr
 
 
 # ------------------------------------------------------------------ PostgreSQL

@@ -5,8 +5,8 @@ environment of the server. The passwords come on stdin, never on a command
 line: a JSON list of ``{"email", "password", "replace"}``. A new account is
 created with its password and joins the organisation; an existing one gets
 the password only if ``replace`` is true. Passwords are checked by Label
-Studio's password validators first; nothing is written unless all are
-accepted. Answers on stdout, as JSON: ``{"accounts": [{"email", "id",
+Studio's password validators first, and the administrator's account is never
+touched; nothing is written unless all is well. Answers on stdout, as JSON: ``{"accounts": [{"email", "id",
 "created", "password_set"}]}`` or ``{"refused": "<reason>"}``.
 """
 
@@ -37,6 +37,10 @@ def main() -> int:
         except ValidationError as exc:
             json.dump({"refused": f"password for {request['email']}: {' '.join(exc.messages)}"}, answer)
             return 0
+    administrators = User.objects.filter(email__in=[r["email"] for r in requests], is_superuser=True)
+    if administrators.exists():
+        json.dump({"refused": f"{administrators.first().email} is the administrator, not an annotator"}, answer)
+        return 0
     organization = Organization.objects.first()
     accounts = []
     with transaction.atomic():

@@ -9,10 +9,10 @@ init``) asks of the API beyond annotating:
 
 * storages, the invite link and webhooks cannot even be read;
 * of the requests that change something, only these are let through: posting
-  an annotation in one's own name; changing, deleting or turning into a draft
-  an annotation one is the author of (without handing it to someone else);
-  drafts; data-manager tabs and the "next task" action; one's own account,
-  hotkeys and API tokens.
+  an annotation in one's own name (as JSON); changing, deleting or turning
+  into a draft an annotation one is the author of (without handing it to
+  someone else); drafts; data-manager tabs and the "next task" action; one's
+  own account, hotkeys and API tokens.
 
 Pages outside ``/api/`` (login, sign-up, the account page) are Label Studio's:
 sign-up without the invite token is refused by its own setting
@@ -28,13 +28,14 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-HIDDEN = re.compile(r"/api/(storages|invite|webhooks)(/.*)?")
+HIDDEN = re.compile(r"/api/(storages|invite|webhooks)(\W.*)?")
 NEW_ANNOTATION = re.compile(r"/api/tasks/\d+/annotations/?")
 ANNOTATION = re.compile(r"/api/annotations/(?P<id>\d+)(/|/convert-to-draft/?)?")
 ACCOUNT = re.compile(r"/api/users/(?P<id>\d+)(/avatar)?/?")
 ACTIONS = re.compile(r"/api/dm/actions/?")
 ANNOTATOR_CHANGES = re.compile(
-    r"/api/(tasks/\d+/drafts|tasks/\d+/annotations/\d+/drafts|drafts/\d+|dm/views(/.*)?|current-user/.*|token/.*)/?"
+    r"/api/(tasks/\d+/drafts|tasks/\d+/annotations/\d+/drafts|drafts/\d+|dm/views(/.*)?"
+    r"|current-user/.*|token/.*)/?"
 )
 NEXT_TASK = "next_task"
 
@@ -86,17 +87,23 @@ def _user(request):
     """The account making the request: its session, else what the API's authenticators make of it."""
     if request.user.is_authenticated:
         return request.user
+    authenticators = [cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
     try:
-        user = Request(request, authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]).user
+        user = Request(request, authenticators=authenticators).user
     except APIException:
         return None
     return user if user.is_authenticated else None
 
 
 def _foreign_author(request, user) -> str | None:
-    """A refusal if the request body names another user as the annotation's author."""
+    """A refusal if the request body names another user as the annotation's author, or is not JSON
+    (a form would carry ``completed_by`` past this check)."""
+    if not request.body:
+        return None
+    if request.content_type != "application/json":
+        return "annotations are sent as JSON"
     try:
-        body = json.loads(request.body or b"{}")
+        body = json.loads(request.body)
     except ValueError:
         return None  # Label Studio answers 400
     author = body.get("completed_by") if isinstance(body, dict) else None
