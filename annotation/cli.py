@@ -106,6 +106,16 @@ def add_commands(commands) -> None:
     qc.set_defaults(handler=run_qc)
 
 
+def _never_over(output: Path, *inputs: Path) -> None:
+    """Refuse an output that is one of the inputs, or a directory holding one (writing it replaces it)."""
+    from stvg_bench.core.errors import OptionError
+
+    out = Path(output).resolve()
+    for source in inputs:
+        if Path(source).resolve() == out or Path(source).resolve().is_relative_to(out):
+            raise OptionError(f"--out {output} would replace {source}, an input: choose another --out")
+
+
 def _workspace(args):
     from .client import Workspace
     from .server import connection
@@ -217,6 +227,8 @@ def run_parse(args) -> int:
     from . import build as builds
     from . import export, integrity, responses
 
+    _never_over(Path(args.out), Path(args.snapshot), Path(args.build))
+    _never_over(responses.exclusions_path(Path(args.out)), Path(args.snapshot))
     build = builds.load(Path(args.build))
     votes, exclusions = integrity.counted(export.read_snapshot(Path(args.snapshot)), None)
     parsed = export.parse(votes, build, {}, Path(args.snapshot))
@@ -240,6 +252,7 @@ def run_derive(args) -> int:
                                    args.spread_threshold)
     build = builds.load(Path(args.build))
     table = responses.table_path(Path(args.responses))
+    _never_over(Path(args.out), table, build.directory, build.frames_directory)
     rows, exclusions = responses.read_responses(table), responses.read_exclusions(table)
     try:
         results, counts = derive.derive(build, rows, parameters)
@@ -263,6 +276,7 @@ def run_qc(args) -> int:
         frames = qc.read_frames(Path(args.target) / "frames.json")
         if not args.out:
             raise OptionError("qc sample needs --out")
+        _never_over(Path(args.out), Path(args.target) / "frames.json", Path(args.target))
         size = qc.cochran(len(frames), args.confidence, args.margin)
         atomic.write_bytes(args.out, dumps_pretty({"confidence": args.confidence, "margin": args.margin,
                                                    "seed": args.seed, "population": len(frames),
@@ -282,6 +296,8 @@ def run_qc(args) -> int:
                             qc.review_tasks(sample, build, Path(args.target)))
         print(f"review project {args.project!r}: {added} tasks imported")
         return 0
+    if args.out:
+        _never_over(Path(args.out), Path(args.target), build.directory)
     project = job.resolve(workspace, build.directory, args.project)
     votes, exclusions = integrity.counted(workspace.tasks(project.id), workspace.users())
     report = {**qc.outcome(sample, qc.verdicts(votes, args.project)), "verdicts_excluded": len(exclusions)}

@@ -32,6 +32,8 @@ LABEL = "action_center"
 
 def save_snapshot(tasks: list[dict], directory: Path) -> Path:
     """Write ``tasks`` as a new timestamped snapshot under ``directory/snapshots``; never overwrite one."""
+    if Path(directory).exists() and not Path(directory).is_dir():
+        raise InputFileError("not a directory (the pull directory)", path=directory)
     folder = Path(directory) / "snapshots"
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")

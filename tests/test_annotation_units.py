@@ -484,3 +484,17 @@ def test_qc_files_are_checked(job, tmp_path, run_cli):
     code, _, stderr = run_cli("annotate", "qc", "push", tmp_path / "sample.json", "--build", job.directory,
                               "--project", "review", "--url", "http://127.0.0.1:9")
     assert code == 2 and stderr.count("\n") == 1 and "not a QC sample" in stderr
+
+
+def test_outputs_never_replace_inputs(job, derived, run_cli, tmp_path):
+    table, dataset = derived
+    before = table.read_bytes()
+    for out in (table.parent, table, job.directory):  # a derived dataset replaces its whole directory
+        code, _, stderr = run_cli("annotate", "derive", "--build", job.directory, "--responses", table, "--out", out)
+        assert code == 2 and "an input: choose another --out" in stderr, stderr
+    assert table.read_bytes() == before and (job.directory / "manifest.json").is_file()
+    snapshot_file = tmp_path / "s.json"
+    code, _, stderr = run_cli("annotate", "parse", snapshot_file, "--build", job.directory, "--out", snapshot_file)
+    assert code == 2 and "an input" in stderr and json.loads(snapshot_file.read_text())
+    code, _, stderr = run_cli("annotate", "qc", "sample", dataset, "--out", dataset / "frames.json")
+    assert code == 2 and "an input" in stderr
