@@ -102,6 +102,8 @@ def add_commands(commands) -> None:
     qc.add_argument("--seed", type=int, default=0)
     qc.add_argument("--build", help="push / pull: the build the frames come from (it records the review project)")
     qc.add_argument("--project", help="push / pull: the review project")
+    qc.add_argument("--specialist", help="pull: the email of the specialist whose verdicts count (needed when "
+                    "other accounts answered too)")
     _connection_options(qc)
     qc.set_defaults(handler=run_qc)
 
@@ -299,8 +301,10 @@ def run_qc(args) -> int:
     if args.out:
         _never_over(Path(args.out), Path(args.target), build.directory)
     project = job.resolve(workspace, build.directory, args.project)
-    votes, exclusions = integrity.counted(workspace.tasks(project.id), workspace.users())
-    report = {**qc.outcome(sample, qc.verdicts(votes, args.project)), "verdicts_excluded": len(exclusions)}
+    accounts = workspace.users()
+    votes, exclusions = integrity.counted(workspace.tasks(project.id), accounts)
+    verdicts = qc.verdicts(votes, args.project, accounts, args.specialist)
+    report = {**qc.outcome(sample, verdicts), "verdicts_excluded": len(exclusions)}
     if args.out:
         atomic.write_bytes(args.out, dumps_pretty(report))
     print(json.dumps(report, indent=2))

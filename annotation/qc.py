@@ -95,14 +95,30 @@ def review_tasks(sample: list[dict], build: Build, source: Path) -> list[dict]:
     return tasks
 
 
-def verdicts(tasks: list[dict], source) -> dict[tuple[str, int, int], str]:
-    """The specialist's verdict per sampled frame (the last non-cancelled annotation of each task)."""
+def _author(annotation: dict, accounts: dict[int, str]) -> str:
+    who = annotation.get("completed_by")
+    who = who.get("id") if isinstance(who, dict) else who
+    return accounts.get(who, f"user {who}")
+
+
+def verdicts(tasks: list[dict], source, accounts: dict[int, str], specialist: str | None = None,
+             ) -> dict[tuple[str, int, int], str]:
+    """The specialist's verdict per sampled frame (their last non-cancelled annotation of each task).
+
+    ``accounts``: id -> email. Without ``specialist`` the verdicts must all come from one account:
+    any member can annotate the review project, and a verdict is nobody's but the specialist's."""
+    answered = [a for t in tasks for a in t.get("annotations", []) if not a.get("was_cancelled")]
+    authors = sorted({_author(a, accounts) for a in answered})
+    if specialist is None and len(authors) > 1:
+        raise AnnotationInputError(f"verdicts from {len(authors)} accounts ({', '.join(authors)}): name the "
+                                   "specialist with --specialist", path=source)
     out = {}
     for task in tasks:
         data = task.get("data", {})
         key = (str(data.get("video")), int(data.get("second", -1)), int(data.get("segment_id", -1)))
         for annotation in task.get("annotations", []):
-            if annotation.get("was_cancelled"):
+            if annotation.get("was_cancelled") or (specialist is not None
+                                                   and _author(annotation, accounts) != specialist):
                 continue
             for item in annotation.get("result", []):
                 choices = item.get("value", {}).get("choices", [])

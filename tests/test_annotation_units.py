@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from annotation import build as builds
 from annotation import derive, export, integrity, qc
+from annotation.errors import AnnotationInputError
 from annotation.extra import ExtraMissing, require
 from annotation.responses import Response
 
@@ -498,3 +499,17 @@ def test_outputs_never_replace_inputs(job, derived, run_cli, tmp_path):
     assert code == 2 and "an input" in stderr and json.loads(snapshot_file.read_text())
     code, _, stderr = run_cli("annotate", "qc", "sample", dataset, "--out", dataset / "frames.json")
     assert code == 2 and "an input" in stderr
+
+
+def test_only_the_specialists_verdicts_count():
+    def verdict(who: int, choice_: str) -> dict:
+        return {"completed_by": who, "result": [{"value": {"choices": [choice_]}, "type": "choices"}]}
+
+    accounts = {4: "specialist@x", 7: "a@x"}
+    tasks = [{"id": 1, "data": {"video": "v", "second": 2, "segment_id": 0},
+              "annotations": [verdict(4, qc.VISIBLE), verdict(7, qc.NOT_VISIBLE)]}]
+    with pytest.raises(AnnotationInputError, match=r"verdicts from 2 accounts \(a@x, specialist@x\)"):
+        qc.verdicts(tasks, "review", accounts)
+    assert qc.verdicts(tasks, "review", accounts, "specialist@x") == {("v", 2, 0): qc.VISIBLE}
+    alone = [{**tasks[0], "annotations": tasks[0]["annotations"][:1]}]
+    assert qc.verdicts(alone, "review", accounts) == {("v", 2, 0): qc.VISIBLE}
