@@ -23,6 +23,10 @@ Each segment is refined to its first and last visible second (including the
 margin seconds around it); a segment with no visible second is dropped.
 GroundingYouTube has one box per (video, second): when a second is visible
 for two steps, the step with more clicks keeps it (ties: the earlier segment).
+
+Only the responses of annotations that vote reach this module
+(:mod:`annotation.integrity`); the report of the excluded ones is copied into
+``derivation.json``.
 """
 
 from __future__ import annotations
@@ -39,8 +43,8 @@ from stvg_bench.core.jsonio import dumps_pretty
 
 from .build import Build
 from .errors import AnnotationInputError
-from .export import CLICK, Response
 from .frames import frame_name
+from .responses import CLICK, Response
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,7 @@ def box_from_clicks(xy: np.ndarray, width: int, height: int, margin: MarginRule)
     mx, my = margin.margins(width, height)
     raw = (xy[:, 0].min() - mx, xy[:, 1].min() - my, xy[:, 0].max() + mx, xy[:, 1].max() + my)
     limits = (width, height, width, height)
-    return tuple(int(math.floor(min(max(v, 0.0), limit) + 0.5)) for v, limit in zip(raw, limits))
+    return tuple(math.floor(min(max(v, 0.0), limit) + 0.5) for v, limit in zip(raw, limits))
 
 
 def heatmap(xy: np.ndarray, width: int, height: int, bandwidth: float, stride: int) -> np.ndarray:
@@ -114,7 +118,12 @@ def heatmap(xy: np.ndarray, width: int, height: int, bandwidth: float, stride: i
 
 
 def derive(build: Build, responses: list[Response], parameters: Parameters) -> tuple[list[FrameResult], dict]:
-    """Visible frames, boxes, categories and spreads for every frame of ``build``; and counts."""
+    """Visible frames, boxes, categories and spreads for every frame of ``build``; and counts.
+
+    Refuses (AnnotationInputError naming the task and annotator) no responses at all, a response on a
+    frame the build lacks or of another size than the build's, and a frame file missing on disk."""
+    if not responses:
+        raise AnnotationInputError("no responses: nothing to derive")
     frames = {
         (f.video, f.second, f.segment_id): FrameResult(f.video, f.second, f.step, f.segment_id, f.width, f.height)
         for f in build.frames
@@ -125,11 +134,22 @@ def derive(build: Build, responses: list[Response], parameters: Parameters) -> t
         if key not in frames:
             raise AnnotationInputError(f"a response for {r.video} second {r.second}, which is not in the build",
                                        task=r.task_id, annotator=r.annotator)
+        if (r.width, r.height) != (frames[key].width, frames[key].height):
+            raise AnnotationInputError(f"a response on a {r.width}x{r.height} frame; the build wrote "
+                                       f"{frames[key].width}x{frames[key].height}", task=r.task_id,
+                                       annotator=r.annotator)
         per_annotator.setdefault(key + (r.annotator,), {"clicks": [], "choices": []})
         if r.response == CLICK:
             per_annotator[key + (r.annotator,)]["clicks"].append((r.x_px, r.y_px))
         else:
             per_annotator[key + (r.annotator,)]["choices"].append(r.response)
+    for frame in build.frames:
+        if not frame.path.is_file():
+            on_it = next((r for r in responses if (r.video, r.second, r.segment_id) == (
+                frame.video, frame.second, frame.segment_id)), None)
+            raise AnnotationInputError(f"frame file missing: {frame.path}",
+                                       task=on_it.task_id if on_it else None,
+                                       annotator=on_it.annotator if on_it else None)
     counts = {"frames": len(frames), "annotators_with_several_clicks": 0, "annotators_who_clicked_and_chose": 0}
     for (*key, annotator), answer in per_annotator.items():
         frame = frames[tuple(key)]
@@ -207,10 +227,17 @@ def spread_statistics(results: list[FrameResult]) -> dict:
     }
 
 
-def write_dataset(build: Build, results: list[FrameResult], counts: dict, parameters: Parameters, out: Path) -> dict:
-    """Write the GroundingYouTube-layout dataset directory (atomically) and return its summary."""
+def write_dataset(build: Build, results: list[FrameResult], counts: dict, parameters: Parameters, out: Path,
+                  exclusions: dict) -> dict:
+    """Write the GroundingYouTube-layout dataset directory (atomically) and return its summary.
+
+    ``exclusions``: the report of the annotations left out of the vote (it goes to ``derivation.json``).
+    A derivation without a single box never replaces an existing directory."""
     segments, dropped = refined_segments(build, results)
     boxed, shared = one_box_per_second(results)
+    if not boxed and Path(out).exists():
+        raise AnnotationInputError(f"the responses give no box at all: {out} is left as it is (choose "
+                                   "another --out to write an empty dataset)", path=out)
     sizes = {}
     for frame in results:
         if sizes.setdefault(frame.video, (frame.width, frame.height)) != (frame.width, frame.height):
@@ -244,6 +271,7 @@ def write_dataset(build: Build, results: list[FrameResult], counts: dict, parame
         "widespread": sum(f.category == "widespread" for f in boxed),
         "saturated": sum(f.category == "saturated" for f in boxed),
         "spread": spread_statistics(results),
+        "annotations_excluded": exclusions["count"],
     }
     with atomic.directory(out) as tmp:
         files = {
@@ -260,7 +288,8 @@ def write_dataset(build: Build, results: list[FrameResult], counts: dict, parame
                  "image_corrupt": f.image_corrupt, "spread": f.spread, "box": list(f.box) if f.box else None}
                 for f in results
             ],
-            "derivation.json": {"parameters": {**asdict(parameters)}, "summary": summary},
+            "derivation.json": {"parameters": {**asdict(parameters)}, "summary": summary,
+                                "excluded_annotations": exclusions},
         }
         for name, content in files.items():
             (tmp / name).write_bytes(dumps_pretty(content))

@@ -8,8 +8,8 @@ from stvg_bench.core.errors import StvgBenchError
 class AnnotationInputError(StvgBenchError):
     """A snapshot, response table or build that cannot be used as it is."""
 
-    def __init__(self, message: str, *, path=None, task=None, annotator=None) -> None:
-        super().__init__(message, path=path)
+    def __init__(self, message: str, *, path=None, position=None, task=None, annotator=None) -> None:
+        super().__init__(message, path=path, position=position)
         self.task = task
         self.annotator = annotator
 

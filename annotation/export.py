@@ -1,25 +1,22 @@
-"""Snapshots of a project's annotations and the tidy table of responses parsed from them.
+"""Snapshots of a project's annotations, and the responses parsed from them.
 
 A snapshot is the list of tasks with their annotations, as Label Studio's
 full JSON export writes it. Every pull is kept as
 ``snapshots/<UTC time>.json`` (never overwritten), and the responses of the
-latest one are written to ``responses.csv`` only once it parsed completely,
-so a bad snapshot loses nothing that was pulled before.
+latest one are written to ``responses.csv`` (:mod:`annotation.responses`)
+only once it parsed completely, so a bad snapshot loses nothing that was
+pulled before.
 
-One response row per click or choice: the task, its frame (video, second,
-step, segment), the annotator, and either the click in pixels
-(``x_px = x / 100 * original_width``, ``y_px = y / 100 * original_height``;
-Label Studio stores keypoints in percent of the original image) or the
-choice. Cancelled (skipped) annotations give no row.
+A click becomes pixels as ``x_px = x / 100 * original_width``, ``y_px = y /
+100 * original_height`` (Label Studio stores keypoints in percent of the
+original image). Cancelled (skipped) annotations give no row; the caller
+passes only the annotations that vote (:mod:`annotation.integrity`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from dataclasses import astuple, dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from stvg_bench.core import atomic
@@ -28,37 +25,18 @@ from stvg_bench.core.jsonio import dumps_pretty
 
 from .build import Build
 from .errors import AnnotationInputError
+from .responses import CHOICES, CLICK, Response
 
-CLICK = "click"
-CHOICES = ("cannot answer", "image corrupt")
 LABEL = "action_center"
-RESPONSES = "responses.csv"
-
-
-@dataclass(frozen=True)
-class Response:
-    """One annotator's answer on one frame: a click (pixels) or a choice."""
-
-    task_id: int
-    annotation_id: int
-    video: str
-    second: int
-    step: str
-    segment_id: int
-    annotator_id: int
-    annotator: str
-    response: str
-    x_px: float
-    y_px: float
-    width: int
-    height: int
 
 
 def save_snapshot(tasks: list[dict], directory: Path) -> Path:
     """Write ``tasks`` as a new timestamped snapshot under ``directory/snapshots``; never overwrite one."""
+    if Path(directory).exists() and not Path(directory).is_dir():
+        raise InputFileError("not a directory (the pull directory)", path=directory)
     folder = Path(directory) / "snapshots"
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     path = folder / f"{stamp}.json"
     suffix = 1
     while path.exists():
@@ -101,9 +79,11 @@ def parse(tasks: list[dict], build: Build, users: dict[int, str], source: Path) 
 
     Raises AnnotationInputError (naming file, task and annotator) for a broken
     export, an unknown label or choice, a click outside the image, a result on
-    a page that does not exist, and a frame file that is missing.
+    a page that does not exist, a frame file that is missing, and a frame that
+    two tasks show (its annotators would vote twice).
     """
     frames = {(f.video, f.second, f.segment_id): f for f in build.frames}
+    shown_by: dict[tuple[str, int, int], object] = {}
     out: list[Response] = []
     for position, task in enumerate(tasks):
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict) or not isinstance(
@@ -117,6 +97,12 @@ def parse(tasks: list[dict], build: Build, users: dict[int, str], source: Path) 
         except (KeyError, TypeError, ValueError):
             raise AnnotationInputError("task data lacks video / second / step / segment_id (not made by "
                                        "`annotate build`)", path=source, task=task_id) from None
+        for video, second, _, segment_id in targets:
+            first = shown_by.setdefault((video, second, segment_id), task_id)
+            if first != task_id:
+                raise AnnotationInputError(f"frame {video} second {second} is shown by tasks {first} and "
+                                           f"{task_id}: delete one of them in Label Studio", path=source,
+                                           task=task_id)
         for annotation in task["annotations"]:
             if not isinstance(annotation, dict) or not isinstance(annotation.get("result"), list):
                 raise AnnotationInputError("broken export: an annotation without a result list", path=source,
@@ -144,8 +130,9 @@ def _response(item, targets, frames, task_id, annotation, annotator_id, annotato
         raise fail(f"frame {video} second {second} is not in the build")
     if not frame.path.is_file():
         raise fail(f"frame file missing: {frame.path}")
-    common = dict(task_id=task_id, annotation_id=int(annotation.get("id", -1)), video=video, second=second,
-                  step=step, segment_id=segment_id, annotator_id=annotator_id, annotator=annotator)
+    common = {"task_id": task_id, "annotation_id": int(annotation.get("id", -1)), "video": video,
+              "second": second, "step": step, "segment_id": segment_id, "annotator_id": annotator_id,
+              "annotator": annotator}
     value = item["value"]
     kind = item.get("type")
     if kind == "keypointlabels":
@@ -169,28 +156,3 @@ def _response(item, targets, frames, task_id, annotation, annotator_id, annotato
         return Response(**common, response=choices[0], x_px=float("nan"), y_px=float("nan"), width=frame.width,
                         height=frame.height)
     raise fail(f"unexpected result type {kind!r}")
-
-
-def write_responses(responses: list[Response], path: Path) -> None:
-    """The tidy table, as CSV, written atomically."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([f.name for f in fields(Response)])
-    writer.writerows(astuple(r) for r in responses)
-    atomic.write_bytes(path, buffer.getvalue().encode())
-
-
-def read_responses(path: Path) -> list[Response]:
-    path = Path(path)
-    if path.is_dir():
-        path = path / RESPONSES
-    try:
-        rows = list(csv.DictReader(path.open()))
-    except FileNotFoundError:
-        raise InputFileError("no such file", path=path) from None
-    types = {f.name: f.type for f in fields(Response)}
-    convert = {"int": int, "float": float, "str": str}
-    try:
-        return [Response(**{k: convert[types[k]](v) for k, v in row.items()}) for row in rows]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise AnnotationInputError(f"not a response table ({exc})", path=path) from None

@@ -16,17 +16,47 @@ derived not visible where it is.
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 from statistics import NormalDist
 
 import numpy as np
 
-from stvg_bench.core.errors import OptionError
+from stvg_bench.core.errors import InputFileError, OptionError
 
 from .build import Build, display, local_files_url
 from .errors import AnnotationInputError
 
 VISIBLE, NOT_VISIBLE = "action visible", "no action visible"
+FRAME_FIELDS = ("video", "second", "segment_id", "visible")
+
+
+def _records(path: Path, what: str, key: str | None = None) -> list[dict]:
+    """The frame records of ``path`` (a list, or the list under ``key``), each with video, second, segment_id
+    and visible."""
+    try:
+        content = json.loads(Path(path).read_text())
+        records = content[key] if key is not None else content
+    except FileNotFoundError:
+        raise InputFileError(f"no such file ({what})", path=path) from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputFileError(f"not {what} ({type(exc).__name__}: {exc})", path=path) from None
+    for position, record in enumerate(records if isinstance(records, list) else [None]):
+        if not isinstance(record, dict) or not all(k in record for k in FRAME_FIELDS):
+            raise AnnotationInputError(f"not {what}: frame records have {', '.join(FRAME_FIELDS)}", path=path,
+                                       position=f"frame {position}")
+    return records
+
+
+def read_frames(path: Path) -> list[dict]:
+    """``frames.json`` of a derived dataset."""
+    return _records(path, "a derived dataset's frames.json")
+
+
+def read_sample(path: Path) -> list[dict]:
+    """The frames of a sample written by ``qc sample``."""
+    return _records(path, "a QC sample", "frames")
 
 
 def cochran(population: int, confidence: float = 0.95, margin: float = 0.05, proportion: float = 0.5) -> int:
@@ -49,27 +79,46 @@ def _key(frame: dict) -> tuple[str, int, int]:
     return str(frame["video"]), int(frame["second"]), int(frame["segment_id"])
 
 
-def review_tasks(sample: list[dict], build: Build) -> list[dict]:
+def review_tasks(sample: list[dict], build: Build, source: Path) -> list[dict]:
     """Label Studio tasks for the specialist (the derivation is not shown)."""
     frames = {(f.video, f.second, f.segment_id): f for f in build.frames}
     tasks = []
     for record in sample:
         video, second, segment_id = _key(record)
-        frame = frames[(video, second, segment_id)]
+        frame = frames.get((video, second, segment_id))
+        if frame is None:
+            raise AnnotationInputError(f"frame {video} second {second} (segment {segment_id}) is not in the "
+                                       f"build {build.directory}", path=source)
         tasks.append({"data": {"image": local_files_url(frame.path, build.document_root), "query": display(frame.step),
                                "video": video, "second": second, "segment_id": segment_id,
                                "key": f"review/{video}/{second}/{segment_id}"}})
     return tasks
 
 
-def verdicts(tasks: list[dict], source) -> dict[tuple[str, int, int], str]:
-    """The specialist's verdict per sampled frame (the last non-cancelled annotation of each task)."""
+def _author(annotation: dict, accounts: dict[int, str]) -> str:
+    who = annotation.get("completed_by")
+    who = who.get("id") if isinstance(who, dict) else who
+    return accounts.get(who, f"user {who}")
+
+
+def verdicts(tasks: list[dict], source, accounts: dict[int, str], specialist: str | None = None,
+             ) -> dict[tuple[str, int, int], str]:
+    """The specialist's verdict per sampled frame (their last non-cancelled annotation of each task).
+
+    ``accounts``: id -> email. Without ``specialist`` the verdicts must all come from one account:
+    any member can annotate the review project, and a verdict is nobody's but the specialist's."""
+    answered = [a for t in tasks for a in t.get("annotations", []) if not a.get("was_cancelled")]
+    authors = sorted({_author(a, accounts) for a in answered})
+    if specialist is None and len(authors) > 1:
+        raise AnnotationInputError(f"verdicts from {len(authors)} accounts ({', '.join(authors)}): name the "
+                                   "specialist with --specialist", path=source)
     out = {}
     for task in tasks:
         data = task.get("data", {})
         key = (str(data.get("video")), int(data.get("second", -1)), int(data.get("segment_id", -1)))
         for annotation in task.get("annotations", []):
-            if annotation.get("was_cancelled"):
+            if annotation.get("was_cancelled") or (specialist is not None
+                                                   and _author(annotation, accounts) != specialist):
                 continue
             for item in annotation.get("result", []):
                 choices = item.get("value", {}).get("choices", [])

@@ -22,7 +22,7 @@ from pathlib import Path
 from stvg_bench.core import atomic
 
 from . import build as builds
-from . import server
+from . import job, server
 from .client import Workspace, label_config
 from .extra import require
 
@@ -94,11 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(tempfile.mkdtemp(prefix="stvg-bench-screenshot-"))
     data_dir = root / "ls-data"
     try:
-        job = prepare(root)
-        state = server.start(data_dir, root, server.free_port())
+        build = prepare(root)
+        state = server.start(data_dir, build.document_root, server.free_port())
         try:
             workspace = Workspace(state.url, state.token)
-            project, _ = workspace.push("centre points", label_config("single"), job.directory / "frames", job.tasks)
+            project, _ = job.push(workspace, build.directory, "centre points", label_config("single"),
+                                  build.frames_directory, build.tasks)
             task = min(t["id"] for t in workspace.tasks(project.id))
             capture(state.url, state.username, state.password, f"{state.url}/projects/{project.id}/data?task={task}",
                     Path(args.out))
