@@ -36,8 +36,8 @@ test: $(STAMP) $(LS_STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/score_vidstg.py
-	$(BIN)/python benchmarks/score_gyt.py
+	$(BIN)/python -m benchmarks.score_vidstg
+	$(BIN)/python -m benchmarks.score_gyt
 
 # Needs Debian's browser and driver: apt-get install chromium chromium-driver.
 screenshot: $(STAMP) $(LS_STAMP)

@@ -16,7 +16,8 @@ import subprocess
 import time
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "stvg_bench"
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "stvg_bench"
 
 
 def compile_bytecode() -> None:
@@ -26,9 +27,11 @@ def compile_bytecode() -> None:
 
 
 def run_once(command: list[str], env: dict | None = None) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB, from wait4) and stdout of one process."""
+    """Wall seconds, peak RSS (MB, from wait4) and stdout of one process, run in the repository root
+    (so that ``python -c`` children import ``tests.reference`` as a package, with no path tricks)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+                               cwd=REPO)
     stdout, stderr = process.stdout.read(), process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start

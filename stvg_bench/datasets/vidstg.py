@@ -121,6 +121,17 @@ class _SampleColumns:
         self.segment_end: list[int] = []
         self.stcat_item_id: list[int] = []
 
+    def add(self, video_id, sentence, query_type, target_id, frame_count, fps, width, height, gt, segment,
+            stcat_item_id) -> None:
+        """One sample; ``gt`` and ``segment`` are ``(begin, end)`` pairs as released."""
+        for column, value in (
+            (self.video_id, video_id), (self.sentence, sentence), (self.query_type, query_type),
+            (self.target_id, target_id), (self.frame_count, frame_count), (self.fps, fps), (self.width, width),
+            (self.height, height), (self.gt_start, gt[0]), (self.gt_end, gt[1]), (self.segment_start, segment[0]),
+            (self.segment_end, segment[1]), (self.stcat_item_id, stcat_item_id),
+        ):
+            column.append(value)
+
 
 def vidstg_groundtruth(
     columns: _SampleColumns,
@@ -184,19 +195,9 @@ def columns_from_official(entries: list[_Entry]) -> _SampleColumns:
         ordered = [(s, INTERROGATIVE, n_captions + k) for k, s in enumerate(entry.questions)]
         ordered += [(s, DECLARATIVE, k) for k, s in enumerate(entry.captions)]
         for sentence, qtype, stcat_rank in ordered:
-            cols.video_id.append(entry.vid)
-            cols.sentence.append(sentence.description)
-            cols.query_type.append(qtype)
-            cols.target_id.append(sentence.target_id)
-            cols.frame_count.append(entry.frame_count)
-            cols.fps.append(entry.fps)
-            cols.width.append(entry.width)
-            cols.height.append(entry.height)
-            cols.gt_start.append(entry.temporal_gt.begin_fid)
-            cols.gt_end.append(entry.temporal_gt.end_fid)
-            cols.segment_start.append(entry.used_segment.begin_fid)
-            cols.segment_end.append(entry.used_segment.end_fid)
-            cols.stcat_item_id.append(item_base + stcat_rank)
+            cols.add(entry.vid, sentence.description, qtype, sentence.target_id, entry.frame_count, entry.fps,
+                     entry.width, entry.height, (entry.temporal_gt.begin_fid, entry.temporal_gt.end_fid),
+                     (entry.used_segment.begin_fid, entry.used_segment.end_fid), item_base + stcat_rank)
         item_base += len(ordered)
     return cols
 
@@ -242,19 +243,9 @@ def columns_from_tubedetr(videos: list[_TubeVideo], path: Path) -> _SampleColumn
             close_entry()
         previous_key = key
         entry.append(index)
-        cols.video_id.append(video.original_video_id)
-        cols.sentence.append(video.caption)
-        cols.query_type.append(qtype)
-        cols.target_id.append(video.target_id)
-        cols.frame_count.append(video.frame_count)
-        cols.fps.append(video.fps)
-        cols.width.append(video.width)
-        cols.height.append(video.height)
-        cols.gt_start.append(video.tube_start_frame)
-        cols.gt_end.append(video.tube_end_frame)
-        cols.segment_start.append(video.start_frame)
-        cols.segment_end.append(video.end_frame)
-        cols.stcat_item_id.append(-1)
+        cols.add(video.original_video_id, video.caption, qtype, video.target_id, video.frame_count, video.fps,
+                 video.width, video.height, (video.tube_start_frame, video.tube_end_frame),
+                 (video.start_frame, video.end_frame), -1)
     close_entry()
     return cols
 

@@ -24,7 +24,7 @@ from ..core.jsonio import dumps_pretty
 from ..data.actions import BACKGROUND, BOX, HEATMAP, POINT, ActionPredictions, normalise_step
 from ..data.tubes import PredictionMeta
 from .base import JsonPredictionFormat, require_dict, require_numbers, sample_key, sniff_after
-from .envelope import ACTION_PREDICTIONS, check_envelope
+from .envelope import ACTION_PREDICTIONS, check_envelope, provenance
 
 
 class ActionDocument(JsonPredictionFormat):
@@ -44,8 +44,7 @@ class ActionDocument(JsonPredictionFormat):
         envelope = check_envelope(self.document, top, path)
         if "predictions" not in top:
             raise FormatError("missing 'predictions'", path=path)
-        meta = PredictionMeta(format=self.name, dataset=envelope.dataset, split=envelope.split,
-                              method=envelope.method, source=str(path), sha256=sha256)
+        meta = PredictionMeta(**provenance(envelope, path, sha256, self.name))
         predictions = require_dict(top["predictions"], path, "'predictions'", keys_are="sample id")
         if envelope.task == "spatial":
             return spatial_predictions(predictions, path, meta)

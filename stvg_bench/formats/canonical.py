@@ -39,7 +39,7 @@ from .base import (
     sample_key,
     sniff_after,
 )
-from .envelope import TUBE_PREDICTIONS, check_envelope
+from .envelope import TUBE_PREDICTIONS, check_envelope, provenance
 
 ENVELOPE_KEYS = ("format", "version", "dataset", "split", "predictions")
 
@@ -110,12 +110,7 @@ class TubeDocument(JsonPredictionFormat):
             box_sample_ids=np.repeat(sample_ids, n_boxes),
             box_frames=frames,
             boxes=boxes.reshape(-1, 4),
-            method=envelope.method,
-            dataset=envelope.dataset,
-            split=envelope.split,
-            source=str(path),
-            sha256=sha256,
-            format=self.name,
+            **provenance(envelope, path, sha256, self.name),
         )
 
     def read_exact(self, parsed, path, sha256, dataset) -> Predictions:
@@ -153,12 +148,7 @@ class TubeDocument(JsonPredictionFormat):
             box_sample_ids=np.array(box_ids, dtype=np.int64),
             box_frames=np.array(frames, dtype=np.int64),
             boxes=np.array(boxes, dtype=np.float64).reshape(-1, 4),
-            method=envelope.method,
-            dataset=envelope.dataset,
-            split=envelope.split,
-            source=str(path),
-            sha256=sha256,
-            format=self.name,
+            **provenance(envelope, path, sha256, self.name),
         )
 
     def describe_position(self, data, offset):

@@ -71,3 +71,10 @@ def check_envelope(document: DocumentType, envelope: dict, path):
     except msgspec.ValidationError as exc:
         message, _, where = str(exc).partition(" - at `$.")
         raise FormatError(message, path=path, field=where.rstrip("`").split(".")[0] or None) from None
+
+
+def provenance(envelope, path, sha256: str, format: str) -> dict:
+    """What a checked envelope says about the predictions, as keyword arguments of ``Predictions.from_arrays``
+    (and of :class:`~stvg_bench.data.tubes.PredictionMeta`)."""
+    return {"method": envelope.method, "dataset": envelope.dataset, "split": envelope.split, "source": str(path),
+            "sha256": sha256, "format": format}

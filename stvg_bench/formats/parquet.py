@@ -23,7 +23,7 @@ from ..core import atomic
 from ..core.errors import FormatError, InputFileError, InvalidValueError
 from ..data.tubes import Predictions
 from .base import PredictionFormat
-from .envelope import TUBE_PREDICTIONS, check_envelope
+from .envelope import TUBE_PREDICTIONS, check_envelope, provenance
 
 METADATA_KEY = b"stvg-bench"
 BOX_COLUMNS = ("sample_id", "frame", "x1", "y1", "x2", "y2")
@@ -111,12 +111,7 @@ class ParquetFormat(PredictionFormat):
             box_sample_ids=column(boxes, "sample_id"),
             box_frames=column(boxes, "frame"),
             boxes=np.stack([column(boxes, c) for c in ("x1", "y1", "x2", "y2")], axis=1),
-            method=envelope.method,
-            dataset=envelope.dataset,
-            split=envelope.split,
-            source=str(path),
-            sha256=digest.hexdigest(),
-            format=self.name,
+            **provenance(envelope, path, digest.hexdigest(), self.name),
         )
 
     def write(self, predictions: Predictions, path: Path, dataset) -> None:
