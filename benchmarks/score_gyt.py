@@ -6,11 +6,17 @@ Builds, under ``build/bench/gyt`` (from ../shared/data/groundingyoutube):
 * temporal predictions: a step label on every second;
 * spatio-temporal predictions: a label and a point on every second, plus one
   scored tube per GT instance (jittered GT boxes) and as many distractors;
+* heatmap predictions: a 7x7 map (a Gaussian bump near the box, plus noise) for
+  each of the 17,298 boxes, scored with ``--mask-threshold 0.5``;
 
 then measures, each in its own process (median of ``--repeats``; peak RSS
 from ``wait4``): the slow reference (tests/reference/slow_actions.py) computing
 every metric, ``stvg-bench score`` for each task, and in process the
-spatio-temporal task on loaded data (IoU+Pointing and video mAP). It checks that both report the same numbers.
+spatio-temporal task on loaded data (IoU+Pointing and video mAP). For the
+heatmaps, the reference is the full-frame computation (upsample every map,
+threshold it, pycocotools IoU of the two masks) on the first 1,000 queries: the
+values must be equal, and the ratio is per query. Targets: the heatmap case
+within 5 s and 300 MB for the whole CLI process. It checks that both report the same numbers.
 
     python -m benchmarks.score_gyt [--repeats 3]      # from the repository root
 """
@@ -58,6 +64,34 @@ out.update({f"video_mAP@{t:g}": m for t, m in zip((0.1, 0.2, 0.3, 0.4, 0.5), map
 out["video_mAP"] = sum(maps) / 5
 print(json.dumps({"seconds": time.perf_counter() - start, "map_seconds": time.perf_counter() - map_start,
                   "metrics": out}))
+"""
+
+FULL_MASKS = """
+import json, sys, time
+import numpy as np
+from pycocotools import mask as mask_utils
+import stvg_bench as sb
+from stvg_bench.metrics.heatmaps import argmax_point, mask, mask_box_ious
+from stvg_bench.metrics.spatial import box_pixels
+dataset = sb.load_dataset("groundingyoutube", "test", sys.argv[1])
+document = json.load(open(sys.argv[2]))["predictions"]
+queries = dataset.gt.queries
+rows = []
+for g, s, box in zip(queries.group[:1000].tolist(), queries.second[:1000].tolist(), queries.gt_xyxy[:1000]):
+    entry = document[str(queries.group_names[g])][str(s)]
+    rows.append((np.array(entry["heatmap"]), entry["frame_size"], box))
+start = time.perf_counter()
+full = []
+for grid, (width, height), box in rows:
+    argmax_point(grid, height, width)
+    rle = mask_utils.encode(np.asfortranarray(mask(grid, height, width, 0.5, "greater_equal").astype(np.uint8)))
+    xywh = np.array([[box[0], box[1], box[2] - box[0], box[3] - box[1]]])
+    full.append(mask_utils.iou([rle], mask_utils.frPyObjects(xywh, height, width), [0])[0, 0])
+seconds = time.perf_counter() - start
+ours = [mask_box_ious(grid[None], height, width, 0.5, "greater_equal", box_pixels(box[None], height, width))[0]
+        for grid, (width, height), box in rows]
+assert ours == full, "the block-wise mask IoU differs from the full-frame one"
+print(json.dumps({"seconds_per_query": seconds / len(rows)}))
 """
 
 IN_PROCESS = """
@@ -129,6 +163,17 @@ def build() -> None:
                                              "method": {"name": "benchmark"}, "predictions": body}))
 
     write("spatial.json", "spatial", spatial)
+    heatmaps = {}
+    cells = np.arange(7) + 0.5
+    for (v, s), box in boxes.items():
+        width, height = int(gt.frame_width[v]), int(gt.frame_height[v])
+        cx = ((box[0] + box[2]) / 2 + rng.normal(0, 40)) / width * 7
+        cy = ((box[1] + box[3]) / 2 + rng.normal(0, 40)) / height * 7
+        bump = np.exp(-((cells[None, :] - cx) ** 2 + (cells[:, None] - cy) ** 2) / (2 * 1.2 ** 2))
+        grid = np.round(np.clip(bump + rng.normal(0, 0.05, (7, 7)), 0, None), 4)
+        heatmaps.setdefault(str(gt.video_ids[v]), {})[str(s)] = {"heatmap": grid.tolist(),
+                                                                 "frame_size": [width, height]}
+    write("heatmaps.json", "spatial", heatmaps)
     write("temporal.json", "temporal", temporal)
     write("spatio_temporal.json", "spatio-temporal", spatio_temporal)
     reference = {
@@ -164,6 +209,12 @@ def main() -> int:
         ours.update(json.loads(out.read_text())["metrics"]["all"])
     figures["with_ci"] = measured([cli, "score", str(WORK / tasks["spatio-temporal"]), *common[:-1], "--task",
                                    "spatio-temporal"], args.repeats)
+    heat_out = WORK / "results-heatmaps.json"
+    figures["heatmaps"] = measured([cli, "score", str(WORK / "heatmaps.json"), *common, "--task", "spatial",
+                                    "--mask-threshold", "0.5", "--out", str(heat_out)], args.repeats)
+    figures["heatmaps_with_ci"] = measured([cli, "score", str(WORK / "heatmaps.json"), *common[:-1], "--task",
+                                            "spatial", "--mask-threshold", "0.5"], args.repeats)
+    figures["full_masks"] = measured([python, "-c", FULL_MASKS, str(DATA), str(WORK / "heatmaps.json")], 1)
     figures["in_process"] = measured([python, "-c", IN_PROCESS, str(DATA), str(WORK / tasks["spatio-temporal"])], 1)
     slow = json.loads(figures["slow"]["stdout"])
     for name, value in slow["metrics"].items():
@@ -183,11 +234,20 @@ def main() -> int:
          figures["spatio-temporal"]["peak_mb"]),
         ("    same, with 95% CIs (the default)", figures["with_ci"]["seconds"], figures["with_ci"]["peak_mb"]),
         ("spatio-temporal task on loaded data, in process (IoU+Pointing, mAP)", in_process["seconds"], float("nan")),
+        ("score --task spatial, 17,298 7x7 heatmaps, --mask-threshold (CLI)", figures["heatmaps"]["seconds"],
+         figures["heatmaps"]["peak_mb"]),
+        ("    same, with 95% CIs (the default)", figures["heatmaps_with_ci"]["seconds"],
+         figures["heatmaps_with_ci"]["peak_mb"]),
     ]
     for label, seconds, peak in rows:
         print(f"{label:58} {seconds:8.3f} {peak:8.0f}")
     print(f"\nall three tasks through the CLI: {total:.2f} s vs {slow['seconds']:.2f} s for the slow reference "
           f"({slow['seconds'] / total:.1f}x)")
+    per_query = json.loads(figures["full_masks"]["stdout"])["seconds_per_query"]
+    ours_per_query = figures["heatmaps"]["seconds"] / 17_298
+    print(f"heatmaps: full-frame masks {per_query * 1e3:.2f} ms per query (first 1,000 queries, the same IoUs) vs "
+          f"{ours_per_query * 1e3:.3f} ms per query for the whole CLI run ({per_query / ours_per_query:.0f}x); "
+          f"targets: <= 5 s and <= 300 MB")
     print("stvg-bench and the slow reference agree on every metric (|diff| < 1e-9).")
     return 0
 

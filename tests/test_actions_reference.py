@@ -213,3 +213,62 @@ def test_heatmap_argmax_matches_the_full_upsample(h, w, height, width, kind, see
     assert argmax_point(grid, height, width) == (col, row)
     assert slow_actions.heatmap_point(grid.tolist(), width, height) == (col, row)
     assert full[row, col] == slow_actions.upsample_pixel(grid.tolist(), height, width, row, col)
+
+
+GRIDS = {
+    "random": lambda rng, h, w: rng.random((h, w)),
+    "constant": lambda rng, h, w: np.full((h, w), 0.5),
+    "binary": lambda rng, h, w: (rng.random((h, w)) < 0.5).astype(float),
+    "saddle": lambda rng, h, w: np.eye(h, w)[::-1].copy(),
+    "large": lambda rng, h, w: rng.normal(0, 1e6, (h, w)),
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    h=st.integers(1, 7), w=st.integers(1, 7), height=st.integers(1, 40), width=st.integers(1, 40),
+    kinds=st.lists(st.sampled_from(sorted(GRIDS)), min_size=1, max_size=5), seed=st.integers(0, 2**31),
+    threshold=st.sampled_from([0.0, 0.5, 1.0, 0.123]), rule=st.sampled_from(["greater_equal", "greater"]),
+)
+@example(h=5, w=6, height=18, width=1, kinds=["saddle"], seed=0, threshold=1.0, rule="greater_equal")
+def test_batched_argmax_and_mask_ious_equal_the_full_maps(h, w, height, width, kinds, seed, threshold, rule):
+    """Several maps at once: the argmax of each full upsampled map, and the IoU of each full mask with a box as
+    pycocotools computes it from the two rasterised masks (the box as pycocotools draws it)."""
+    from pycocotools import mask as mask_utils
+
+    from stvg_bench.metrics.heatmaps import argmax_points, mask, mask_box_ious
+    from stvg_bench.metrics.spatial import box_pixels
+
+    rng = np.random.default_rng(seed)
+    grids = np.stack([GRIDS[kind](rng, h, w) for kind in kinds])
+    corners = np.sort(rng.uniform(-3, max(height, width) + 3, (len(kinds), 2, 2)), axis=1)
+    boxes = np.stack([corners[:, 0, 0], corners[:, 0, 1], corners[:, 1, 0], corners[:, 1, 1]], axis=1)
+    boxes[::2] = np.round(boxes[::2]) + 0.5  # edges on pixel centres
+    points = argmax_points(grids, height, width)
+    ious = mask_box_ious(grids, height, width, threshold, rule, box_pixels(boxes, height, width))
+    for k, grid in enumerate(grids):
+        full = upsample(grid, height, width)
+        row, col = np.unravel_index(np.argmax(full), full.shape)
+        assert tuple(points[k]) == (col, row)
+        rle = mask_utils.encode(np.asfortranarray(mask(grid, height, width, threshold, rule).astype(np.uint8)))
+        xywh = np.array([[boxes[k, 0], boxes[k, 1], boxes[k, 2] - boxes[k, 0], boxes[k, 3] - boxes[k, 1]]])
+        assert ious[k] == mask_utils.iou([rle], mask_utils.frPyObjects(xywh, height, width), [0])[0, 0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31), size=st.sampled_from([(48, 64), (480, 640), (640, 480), (7, 3), (1, 1)]))
+def test_box_pixels_are_the_rectangles_pycocotools_rasterises(seed, size):
+    from pycocotools import mask as mask_utils
+
+    from stvg_bench.metrics.spatial import box_pixels
+
+    height, width = size
+    rng = np.random.default_rng(seed)
+    corners = np.sort(rng.uniform(-0.3 * max(size), 1.3 * max(size), (500, 2, 2)), axis=1)
+    boxes = np.stack([corners[:, 0, 0], corners[:, 0, 1], corners[:, 1, 0], corners[:, 1, 1]], axis=1)
+    boxes[::4] = np.round(boxes[::4] * 2) / 2  # edges on pixel centres and borders
+    boxes[1::4] = np.round(boxes[1::4] * 10) / 10
+    boxes[2::4, 2] = boxes[2::4, 0] + rng.choice([0.0, 0.1, 0.19, 0.2, 0.21], len(boxes[2::4]))  # sub-0.2 px
+    xywh = np.stack([boxes[:, 0], boxes[:, 1], boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]], axis=1)
+    x, y, w, h = mask_utils.toBbox(mask_utils.frPyObjects(xywh, height, width)).T.astype(np.int64)
+    np.testing.assert_array_equal(box_pixels(boxes, height, width), np.stack([x, y, x + w, y + h], axis=1))

@@ -17,6 +17,8 @@ small, so they are read with the exact (duplicate-keeping) decoder only.
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 
 from ..core.errors import FormatError, InvalidValueError
@@ -129,9 +131,21 @@ def _grid(value, path, group, where) -> np.ndarray:
     if any(len(row) != width for row in value):
         raise FormatError("heatmap of the wrong shape: rows of different lengths", path=path, sample_id=group,
                           field=where)
-    for row in value:
-        require_numbers(row, width, path, group, where)
-    return np.array(value, dtype=np.float64)
+    if not set(map(type, chain.from_iterable(value))) <= _NUMBERS:  # bools, strings, null: name the culprit
+        for row in value:
+            require_numbers(row, width, path, group, where)
+    try:
+        grid = np.array(value, dtype=np.float64)
+    except OverflowError:
+        raise InvalidValueError("a heatmap value is too large for a float", path=path, sample_id=group,
+                                field=where) from None
+    if (grid < 0).any():
+        raise InvalidValueError("negative heatmap value (a heatmap is a non-negative map: shift or clip it)",
+                                path=path, sample_id=group, field=where)
+    return grid
+
+
+_NUMBERS = {int, float}
 
 
 def label_predictions(predictions: dict, path, meta, task: str) -> ActionPredictions:

@@ -16,7 +16,7 @@ from ..core.errors import FormatError, OptionError, SampleIdError
 from ..core.geometry import box_iou, is_inverted
 from ..data.actions import BOX, HEATMAP, ActionPredictions, seconds_key
 from ..metrics import spatial
-from ..metrics.heatmaps import argmax_point, mask
+from ..metrics.heatmaps import argmax_points, mask_box_ious
 from ..protocols import ActionProtocol
 from ..protocols.base import passes
 from ..results.result import ColumnField, MetricField
@@ -81,7 +81,7 @@ class ActionSpatialTask(ActionTask):
         check_seconds(gt, videos, seconds, labels, path)
         keys = seconds_key(groups, seconds)
         refuse_duplicates(keys, labels, seconds, path)
-        points, masks = self._points(state, predictions, videos, labels, path)
+        points = self._points(state, predictions, videos, labels, path)
         check_points(gt, videos, points, labels, seconds, path)
 
         order = np.argsort(keys)
@@ -117,8 +117,11 @@ class ActionSpatialTask(ActionTask):
             box_rows = found & (kinds == BOX)
             iou[box_rows] = box_iou(predictions.spatial_box[row[box_rows]], queries.gt_xyxy[box_rows])
             mask_rows = np.flatnonzero(found & (kinds == HEATMAP))
-            if len(mask_rows):
-                iou[mask_rows] = spatial.mask_box_iou([masks[row[i]] for i in mask_rows], queries.gt_xyxy[mask_rows])
+            for (height, width), chosen, grids in heatmap_batches(predictions, row[mask_rows]):
+                queried = mask_rows[chosen]
+                rectangles = spatial.box_pixels(queries.gt_xyxy[queried], height, width)
+                iou[queried] = mask_box_ious(grids, height, width, options["mask_threshold"], protocol.mask_rule,
+                                             rectangles)
             iou_correct = found & passes(iou, protocol.iou_threshold, protocol.iou_rule)
             columns.append(iou_correct)
         else:
@@ -150,30 +153,46 @@ class ActionSpatialTask(ActionTask):
         return Measurement(present, {"all": (n_videos, statistic)}, per_video, warnings)
 
     @staticmethod
-    def _points(state: ActionState, predictions: ActionPredictions, videos, labels, path):
-        """The point each prediction points at, and masks of heatmaps when a mask threshold is set."""
-        gt, protocol, threshold = state.gt, state.protocol, state.options["mask_threshold"]
+    def _points(state: ActionState, predictions: ActionPredictions, videos, labels, path) -> np.ndarray:
+        """The point each prediction points at: its point, its box's centre, its heatmap's argmax.
+
+        Every heatmap's ``frame_size`` is checked against its video before any heatmap is upsampled.
+        """
+        gt = state.gt
         kinds = predictions.spatial_kind
         points = predictions.spatial_point.copy()
         boxes = predictions.spatial_box
         centre = kinds == BOX
         points[centre] = np.stack([(boxes[centre, 0] + boxes[centre, 2]) / 2,
                                    (boxes[centre, 1] + boxes[centre, 3]) / 2], 1)
-        masks: dict[int, np.ndarray] = {}
-        for i in np.flatnonzero(kinds == HEATMAP).tolist():
-            width, height = predictions.heatmap_frame_size[i].tolist()
-            video_width, video_height = int(gt.frame_width[videos[i]]), int(gt.frame_height[videos[i]])
-            if video_width and (width, height) != (video_width, video_height):
-                raise FormatError(
-                    f"heatmap of the wrong shape: frame_size {width}x{height}, the video is "
-                    f"{video_width}x{video_height}",
-                    path=path, sample_id=labels[i], field=f"second {predictions.spatial_second[i]}: frame_size",
-                )
-            grid = predictions.heatmaps[i]
-            points[i] = argmax_point(grid, height, width)
-            if threshold is not None:
-                masks[i] = mask(grid, height, width, threshold, protocol.mask_rule)
-        return points, masks
+        heat = np.flatnonzero(kinds == HEATMAP)
+        video_size = np.stack([gt.frame_width[videos[heat]], gt.frame_height[videos[heat]]], axis=1)
+        given = predictions.heatmap_frame_size[heat]
+        wrong = (video_size[:, 0] > 0) & (given != video_size).any(axis=1)
+        if wrong.any():
+            k = int(np.argmax(wrong))
+            i = heat[k]
+            raise FormatError(
+                f"heatmap of the wrong shape: frame_size {given[k, 0]}x{given[k, 1]}, the video is "
+                f"{video_size[k, 0]}x{video_size[k, 1]}",
+                path=path, sample_id=labels[i], field=f"second {predictions.spatial_second[i]}: frame_size",
+            )
+        for (height, width), rows, grids in heatmap_batches(predictions, heat):
+            points[rows] = argmax_points(grids, height, width)
+        return points
+
+
+def heatmap_batches(predictions: ActionPredictions, rows: np.ndarray, size: int = 256):
+    """``((height, width), rows, grids)`` for the heatmaps ``rows``: batches of one grid shape and frame size."""
+    keys = [(predictions.heatmaps[i].shape, tuple(predictions.heatmap_frame_size[i].tolist())) for i in rows.tolist()]
+    groups: dict = {}
+    for k, key in enumerate(keys):
+        groups.setdefault(key, []).append(k)
+    for (_, (width, height)), members in groups.items():
+        members = np.array(members)
+        for first in range(0, len(members), size):
+            chosen = members[first : first + size]
+            yield (height, width), chosen, np.stack([predictions.heatmaps[i] for i in rows[chosen]])
 
 
 TASK = ActionSpatialTask()
