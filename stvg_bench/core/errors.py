@@ -9,6 +9,19 @@ from __future__ import annotations
 
 from os import PathLike
 
+QUOTE_LIMIT = 80
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(value)``, cut to about ``limit`` characters: messages never echo a whole hostile value."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-2:]}"
+
+
+def _shown(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= QUOTE_LIMIT else f"{text[: QUOTE_LIMIT - 5]}...{text[-2:]}"
+
 
 class StvgBenchError(Exception):
     """Bad input: a file, an option or a value the scorer refuses to guess about."""
@@ -43,9 +56,9 @@ class StvgBenchError(Exception):
         if self.position is not None:
             parts.append(self.position)
         if self.sample_id is not None:
-            parts.append(f"sample {self.sample_id}")
+            parts.append(f"sample {_shown(self.sample_id)}")
         if self.field is not None:
-            parts.append(f"field {self.field}")
+            parts.append(f"field {_shown(self.field)}")
         return parts
 
     def __str__(self) -> str:

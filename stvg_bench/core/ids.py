@@ -16,11 +16,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-_ID = r"\d{1,18}"
+_ID = r"[0-9]{1,18}"  # ASCII digits only: no other Unicode digit, no fullwidth form
 _IDS = re.compile(rf"(?:{_ID}\n)*{_ID}")
 _PAIRS = re.compile(rf"(?:{_ID}_{_ID}\n)*{_ID}_{_ID}")
-_ONE_ID = re.compile(_ID)
-_ONE_PAIR = re.compile(rf"{_ID}_{_ID}")
 _DIGITS = str.maketrans("", "", "0123456789")
 _POWERS_OF_TEN = 10 ** np.arange(19, dtype=np.int64)
 _LIMIT = 10**18
@@ -67,3 +65,8 @@ def _bulk(joined: str, skeleton: str, count: int, forbidden: tuple[str, ...]) ->
     if int(digits.sum()) != len(joined) - len(skeleton):  # a leading zero: let the slow path normalise it
         return None
     return values
+
+
+def is_decimal(text: str) -> bool:
+    """True for a non-empty run of ASCII digits (``str.isdigit`` also accepts other scripts' digits)."""
+    return text.isascii() and text.isdigit()

@@ -24,17 +24,50 @@ from .errors import FormatError, InputFileError
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+DEFAULT_MAX_INPUT_MB = 4096
+_limit = {"bytes": DEFAULT_MAX_INPUT_MB << 20}
+CHUNK = 1 << 20
+
+
+def set_max_input_mb(megabytes: float) -> None:
+    """Cap the bytes read from any input file, and what a gzip stream may decompress to (``--max-input-mb``)."""
+    from .errors import OptionError
+
+    if not isinstance(megabytes, (int, float)) or not (0 < megabytes < float("inf")):
+        raise OptionError(f"--max-input-mb must be a positive number, got {megabytes!r}")
+    _limit["bytes"] = int(megabytes * (1 << 20))
+
+
+def max_input_bytes() -> int:
+    return _limit["bytes"]
+
+
+def _too_large(path, what: str) -> InputFileError:
+    megabytes = _limit["bytes"] / (1 << 20)
+    return InputFileError(f"{what} more than the input limit of {megabytes:g} MB (--max-input-mb raises it)",
+                          path=path)
+
+
 def read_raw(path: str | Path) -> bytes:
-    """The bytes of ``path`` as stored on disk (InputFileError if it cannot be read)."""
+    """The bytes of ``path`` as stored (InputFileError if it cannot be read), read once, in chunks, up to the
+    input limit: a pipe, a device or an endless stream is refused when it passes the limit."""
     path = Path(path)
+    limit = _limit["bytes"]
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            chunks, size = [], 0
+            while chunk := handle.read(min(CHUNK, limit + 1 - size)):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(path, "holds")
     except FileNotFoundError:
         raise InputFileError("no such file", path=path) from None
     except IsADirectoryError:
         raise InputFileError("is a directory, expected a file", path=path) from None
     except OSError as exc:
-        raise InputFileError(f"cannot read: {exc.strerror}", path=path) from None
+        raise InputFileError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    return b"".join(chunks)
 
 
 def read_head(path: str | Path, size: int = 1 << 16) -> bytes:
@@ -60,14 +93,31 @@ def read_head(path: str | Path, size: int = 1 << 16) -> bytes:
 
 
 def decompress(raw: bytes, path: str | Path) -> bytes:
-    """``raw`` gunzipped when it is a gzip stream; refuses corrupt gzip and empty content."""
+    """``raw`` gunzipped when it is a gzip stream (every member), decompressing no more than the input limit;
+    refuses corrupt gzip and empty content."""
     path = Path(path)
     data = raw
     if raw[:2] == GZIP_MAGIC:
+        limit, parts, size, rest = _limit["bytes"], [], 0, raw
         try:
-            data = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
+            while rest[:2] == GZIP_MAGIC:  # one member after another, as gzip.decompress reads them
+                stream = zlib.decompressobj(wbits=31)
+                pending = rest
+                while pending and not stream.eof:
+                    part = stream.decompress(pending, limit + 1 - size)
+                    parts.append(part)
+                    size += len(part)
+                    if size > limit:
+                        raise _too_large(path, "decompresses to")
+                    pending = stream.unconsumed_tail
+                if not stream.eof:
+                    raise InputFileError("corrupt gzip stream (truncated)", path=path)
+                rest = stream.unused_data
+        except zlib.error as exc:
             raise InputFileError(f"corrupt gzip stream ({exc})", path=path) from None
+        if rest.strip(b"\0"):
+            raise InputFileError("corrupt gzip stream (trailing garbage)", path=path)
+        data = b"".join(parts)
     elif path.suffix == ".gz":
         raise InputFileError("named .gz but is not a gzip stream", path=path)
     if not data.strip():

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from .errors import OptionError, StvgBenchError
+from .errors import OptionError, StvgBenchError, quote
 
 T = TypeVar("T")
 PLUGIN_GROUP = "stvg_bench.plugins"
@@ -42,11 +42,11 @@ def load_reference(reference: str) -> Any:
     """The object named by ``"package.module:attribute"``."""
     module_name, _, attribute = reference.partition(":")
     if not module_name or not attribute:
-        raise RegistryError(f"reference {reference!r} is not 'module:attribute'")
+        raise RegistryError(f"reference {quote(reference)} is not 'module:attribute'")
     try:
         return getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
-        raise RegistryError(f"cannot load {reference!r}: {exc}") from None
+        raise RegistryError(f"cannot load {quote(reference)}: {exc}") from None
 
 
 class Registry(Generic[T]):
@@ -64,7 +64,7 @@ class Registry(Generic[T]):
         """
         if name in self._entries:
             first = self._entries[name].origin
-            raise RegistryError(f"{self.kind} {name!r} is registered twice (by {first} and by {origin})")
+            raise RegistryError(f"{self.kind} {quote(name)} is registered twice (by {first} and by {origin})")
         lazy = isinstance(target, str)
         self._entries[name] = _Entry(target=target, info=info, origin=origin, loaded=not lazy)
 
@@ -74,7 +74,7 @@ class Registry(Generic[T]):
         try:
             return self._entries[name]
         except KeyError:
-            raise OptionError(f"unknown {self.kind} {name!r}; choose one of {', '.join(self.names())}") from None
+            raise OptionError(f"unknown {self.kind} {quote(name)}; choose one of {', '.join(self.names())}") from None
 
     def get(self, name: str) -> T:
         """The object registered as ``name`` (imported now if it was registered lazily)."""

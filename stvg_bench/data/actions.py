@@ -203,3 +203,8 @@ class ActionPredictions:
 
     def describe(self) -> str:
         return f"{self.task} predictions, {len(self.videos)} groups, {self.n_rows} seconds"
+
+    @property
+    def is_empty(self) -> bool:
+        """No video (or query group) has a prediction."""
+        return not self.videos

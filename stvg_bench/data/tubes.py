@@ -172,6 +172,11 @@ class Predictions:
     def describe(self) -> str:
         return f"{self.n_samples} samples, {self.n_boxes} boxes"
 
+    @property
+    def is_empty(self) -> bool:
+        """No sample has a prediction."""
+        return self.n_samples == 0
+
     @classmethod
     def from_arrays(
         cls,

@@ -11,7 +11,7 @@ import msgspec
 import numpy as np
 
 from ..core.arrays import lookup_sorted
-from ..core.errors import AnnotationError, InputFileError, OptionError, SampleIdError
+from ..core.errors import AnnotationError, InputFileError, OptionError, SampleIdError, quote
 from ..core.jsonio import gc_paused
 from ..data import tube_table
 from ..data.actions import ActionGroundTruth
@@ -54,7 +54,7 @@ class DatasetAdapter(ABC):
 
     def check_split(self, split: str) -> None:
         if split not in self.info.splits:
-            raise OptionError(f"{self.name} has no split {split!r}; choose one of {', '.join(self.info.splits)}")
+            raise OptionError(f"{self.name} has no split {quote(split)}; choose one of {', '.join(self.info.splits)}")
 
     @abstractmethod
     def load(self, split: str, annotations: str | Path | None = None, vidor_dir: str | Path | None = None, *,

@@ -12,11 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
 from ..core import atomic
 from ..core.cachedir import cache_root
+from ..core.errors import InputFileError
+from ..core.jsonio import decompress, read_head, read_raw
 from ..data import tubes as groundtruth
 from ..data.tubes import GroundTruth
 
@@ -29,29 +33,83 @@ def file_sha256(path: str | Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def remembered_sha256(path: str | Path) -> str:
+def _stat_entry(path: Path) -> Path:
+    stat = path.stat()
+    signature = f"{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ino}\0{stat.st_dev}"
+    return cache_root() / "digests" / hashlib.sha256(signature.encode()).hexdigest()
+
+
+def remembered_sha256(path: str | Path, compute: Callable[[], str] | None = None) -> str:
     """sha256 of an annotation file, recomputed only when its size, mtime, inode or device change.
 
     Annotation files are read-only inputs of hundreds of MB; hashing one on every run would cost more
     than scoring. The digest is kept under ``<cache>/digests/``, keyed by the file's resolved path and
-    stat signature.
+    stat signature. ``compute`` gives the digest when it is not remembered (default: hash the file).
     """
     path = Path(path)
-    stat = path.stat()
-    signature = f"{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ino}\0{stat.st_dev}"
-    entry = cache_root() / "digests" / hashlib.sha256(signature.encode()).hexdigest()
+    entry = _stat_entry(path)
     try:
         digest = entry.read_text().strip()
         if len(digest) == 64:
             return digest
     except OSError:
         pass
-    digest = file_sha256(path)
+    digest = compute() if compute is not None else file_sha256(path)
     try:
         atomic.write_bytes(entry, digest.encode())
     except OSError:
         pass  # a read-only cache: hash every time
     return digest
+
+
+class AnnotationFile:
+    """One annotation input, read at most once.
+
+    A regular file is recognised from its first bytes and identified by its remembered sha256, so a warm
+    run never reads it whole. Anything else (a pipe, ``<(...)`` in a shell) is read once, and its sha256
+    is that of the bytes read.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.regular = stat.S_ISREG(os.stat(self.path).st_mode)
+        except FileNotFoundError:
+            raise InputFileError("no such file", path=self.path) from None
+        except OSError as exc:
+            raise InputFileError(f"cannot read: {exc.strerror or exc}", path=self.path) from None
+        if stat.S_ISDIR(os.stat(self.path).st_mode):
+            raise InputFileError("is a directory, expected a file", path=self.path)
+        self._data: bytes | None = None
+        self._sha256: str | None = None
+
+    def _read(self) -> None:
+        if self._data is None:
+            raw = read_raw(self.path)
+            self._data, self._sha256 = decompress(raw, self.path), hashlib.sha256(raw).hexdigest()
+
+    def head(self) -> bytes:
+        """The first 64 KiB of the (gunzipped) content."""
+        if self.regular and self._data is None:
+            return read_head(self.path)
+        self._read()
+        return self._data[: 1 << 16]
+
+    def data(self) -> bytes:
+        """The whole (gunzipped) content."""
+        self._read()
+        return self._data
+
+    def record(self) -> dict:
+        """Its path and sha256 (of the bytes as stored), for results and cache keys."""
+        if self.regular:
+            def digest() -> str:
+                self._read()
+                return self._sha256
+
+            return {"path": str(self.path), "sha256": remembered_sha256(self.path, digest)}
+        self._read()
+        return {"path": str(self.path), "sha256": self._sha256}
 
 
 def directory_signature(paths: list[Path], root: Path) -> str:
@@ -64,12 +122,10 @@ def directory_signature(paths: list[Path], root: Path) -> str:
 
 
 def input_record(path: str | Path | None, sha256: str | None = None, signature: str | None = None) -> dict:
-    """How results and cache keys name one annotation input: its path and its sha256 (or a signature)."""
+    """How results and cache keys name an input that is not one file (a directory's signature, generated
+    data's sha256). Files are recorded by :meth:`AnnotationFile.record`."""
     record = {"path": None if path is None else str(path)}
-    if signature is not None:
-        record["signature"] = signature
-    else:
-        record["sha256"] = sha256 if sha256 is not None else remembered_sha256(path)
+    record.update({"signature": signature} if signature is not None else {"sha256": sha256})
     return record
 
 

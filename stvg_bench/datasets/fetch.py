@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..core import atomic
 from ..core.cachedir import cache_root
-from ..core.errors import AnnotationError, InputFileError, OptionError
+from ..core.errors import AnnotationError, InputFileError, OptionError, quote
 from .cache import file_sha256
 
 VIDSTG_COMMIT = "126d87fa8efe1e5b5dfc1c303258c9bfef18f5fb"
@@ -86,7 +86,7 @@ def fetch(dataset: str, mirror: str | Path | None = None, cache_dir: str | Path 
     Raises AnnotationError when a file's sha256 differs from the pinned one.
     """
     if dataset not in RELEASES:
-        raise OptionError(f"no pinned release for {dataset!r}; fetchable: {', '.join(RELEASES)}")
+        raise OptionError(f"no pinned release for {quote(dataset)}; fetchable: {', '.join(RELEASES)}")
     target_dir = Path(cache_dir) if cache_dir is not None else cache_root()
     target_dir = target_dir / dataset
     paths = []

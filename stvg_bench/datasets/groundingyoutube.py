@@ -26,12 +26,12 @@ import numpy as np
 
 from ..core.arrays import concat_ranges
 from ..core.cachedir import cache_root
-from ..core.errors import AnnotationError, InputFileError, OptionError
+from ..core.errors import AnnotationError, InputFileError, OptionError, quote
 from ..core.geometry import is_inverted
-from ..core.jsonio import read_bytes
+from ..core.ids import is_decimal
 from ..data.actions import BACKGROUND, ActionGroundTruth, SpatialQueries, normalise_step, seconds_key
 from .base import ActionDataset, DatasetAdapter, decode_annotation
-from .cache import input_record
+from .cache import AnnotationFile
 
 BOX_POLICIES = {
     "drop-inverted": "boxes with x2 < x1 or y2 < y1 are left out of scoring (counted); others kept as released",
@@ -59,27 +59,29 @@ class _Segment(msgspec.Struct):
     sentence: str
 
 
-def _decode(path: Path, type_):
-    return decode_annotation(read_bytes(path), type_, path, "GroundingYouTube layout")
+def _decode(source: AnnotationFile, type_):
+    return decode_annotation(source.data(), type_, source.path, "GroundingYouTube layout")
 
 
-def _read_boxes(directory: Path) -> tuple[Path, dict[str, list[tuple[int, tuple, str]]]]:
+def _read_boxes(directory: Path) -> tuple[AnnotationFile, dict[str, list[tuple[int, tuple, str]]]]:
     """Boxes per video as ``(second, box, step)`` from whichever released layout is present."""
     for name in BOX_FILES:
         path = directory / name
         if not path.is_file():
             continue
+        source = AnnotationFile(path)
         if name == "box_anno.json":
-            parsed = _decode(path, dict[str, list[_ListBox]])
-            return path, {v: [(b.second, b.box, b.step_name) for b in boxes] for v, boxes in parsed.items()}
-        parsed = _decode(path, dict[str, dict[str, _DictBox]])
+            parsed = _decode(source, dict[str, list[_ListBox]])
+            return source, {v: [(b.second, b.box, b.step_name) for b in boxes] for v, boxes in parsed.items()}
+        parsed = _decode(source, dict[str, dict[str, _DictBox]])
         out = {}
         for video, per_second in parsed.items():
-            try:
-                out[video] = [(int(s), b.box, b.step) for s, b in per_second.items()]
-            except ValueError:
-                raise AnnotationError(f"video {video}: a second key is not an integer", path=path) from None
-        return path, out
+            for second in per_second:
+                if not is_decimal(second):
+                    raise AnnotationError(f"video {quote(video)}: second key {quote(second)} is not an integer",
+                                          path=path)
+            out[video] = [(int(s), b.box, b.step) for s, b in per_second.items()]
+        return source, out
     raise InputFileError(f"no box file ({' or '.join(BOX_FILES)}) in the annotation directory", path=directory)
 
 
@@ -88,29 +90,25 @@ def load_groundtruth(
 ) -> tuple[ActionGroundTruth, dict[str, str]]:
     """Parse a GroundingYouTube directory; return the ground truth and the sha256 of each input."""
     if box_policy not in BOX_POLICIES:
-        raise OptionError(f"unknown box policy {box_policy!r}; choose one of {', '.join(BOX_POLICIES)}")
+        raise OptionError(f"unknown box policy {quote(box_policy)}; choose one of {', '.join(BOX_POLICIES)}")
     if segments not in SEGMENT_FILES:
-        raise OptionError(f"segments must be one of {', '.join(SEGMENT_FILES)}, got {segments!r}")
+        raise OptionError(f"segments must be one of {', '.join(SEGMENT_FILES)}, got {quote(segments)}")
     directory = Path(directory)
     if not directory.is_dir():
         raise InputFileError("GroundingYouTube expects the annotation directory", path=directory)
-    box_path, boxes = _read_boxes(directory)
-    segment_path = directory / SEGMENT_FILES[segments]
-    pool_path = directory / "vid2step.json"
-    size_path = directory / "id2wh_new.json"
-    segment_lists = _decode(segment_path, dict[str, list[_Segment]])
-    pools = _decode(pool_path, dict[str, list[str]])
-    sizes = _decode(size_path, dict[str, tuple[int, int]])
-    inputs = {
-        "annotations": input_record(box_path),
-        "segments": input_record(segment_path),
-        "step_pools": input_record(pool_path),
-        "frame_sizes": input_record(size_path),
-    }
+    box_source, boxes = _read_boxes(directory)
+    sources = {"segments": AnnotationFile(directory / SEGMENT_FILES[segments]),
+               "step_pools": AnnotationFile(directory / "vid2step.json"),
+               "frame_sizes": AnnotationFile(directory / "id2wh_new.json")}
+    box_path, segment_path, size_path = box_source.path, sources["segments"].path, sources["frame_sizes"].path
+    segment_lists = _decode(sources["segments"], dict[str, list[_Segment]])
+    pools = _decode(sources["step_pools"], dict[str, list[str]])
+    sizes = _decode(sources["frame_sizes"], dict[str, tuple[int, int]])
     declared = None
     if durations is not None:
-        declared = _decode(Path(durations), dict[str, int])
-        inputs["durations"] = input_record(durations)
+        sources["durations"] = AnnotationFile(durations)
+        declared = _decode(sources["durations"], dict[str, int])
+    inputs = {"annotations": box_source.record(), **{name: source.record() for name, source in sources.items()}}
 
     video_ids = list(dict.fromkeys([*segment_lists, *boxes]))
     video_of = {v: i for i, v in enumerate(video_ids)}

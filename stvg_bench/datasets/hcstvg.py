@@ -25,12 +25,11 @@ import numpy as np
 
 from ..core.errors import AnnotationError, DatasetMismatchError, InputFileError
 from ..core.geometry import xywh_to_xyxy
-from ..core.jsonio import read_bytes, read_head
 from ..data.tube_table import ScoringTable, closed_table, half_open_table
 from ..data.tubes import GroundTruth
 from ..protocols.tubes import TubeProtocol
 from .base import Dataset, TubeAdapter, decode_annotation
-from .cache import cached_groundtruth, input_record
+from .cache import AnnotationFile, cached_groundtruth
 from .sniff import describe_layout, sniff_layout
 
 CLIP_SECONDS = 20
@@ -189,8 +188,9 @@ class HcstvgAdapter(TubeAdapter):
         self.check_split(split)
         if annotations is None:
             raise InputFileError(f"{self.name}: pass --annotations with the {split} annotation file")
-        path = Path(annotations)
-        head = read_head(path)
+        source = AnnotationFile(annotations)
+        path = source.path
+        head = source.head()
         layout = sniff_layout(head)
         if layout not in ("hcstvg-official", "hcstvg-tubedetr"):
             raise DatasetMismatchError(
@@ -201,10 +201,10 @@ class HcstvgAdapter(TubeAdapter):
             raise DatasetMismatchError(
                 f"this is an HC-STVG {other} file; use --dataset hcstvg-{other}", path=path
             )
-        inputs = {"annotations": input_record(path)}
+        inputs = {"annotations": source.record()}
 
         def build() -> GroundTruth:
-            data = read_bytes(path)
+            data = source.data()
             samples = (
                 _read_official(data, path, self.v2) if layout == "hcstvg-official" else _read_proc(data, path)
             )

@@ -22,7 +22,7 @@ import msgspec
 import numpy as np
 
 from ..core.arrays import concat_ranges
-from ..core.errors import OptionError
+from ..core.errors import OptionError, quote
 from ..data.tube_table import tubedetr_sampled_frames, window_boxes
 from ..data.tubes import GroundTruth, Predictions
 from ..protocols.tubes import TUBEDETR
@@ -272,7 +272,7 @@ def make_predictions(gt: GroundTruth, quality: str, seed: int = 0, frames: str =
     ``tubedetr`` (TubeDETR's sampled frames of the input segment).
     """
     if quality not in QUALITIES:
-        raise OptionError(f"quality must be one of {', '.join(QUALITIES)}, got {quality!r}")
+        raise OptionError(f"quality must be one of {', '.join(QUALITIES)}, got {quote(quality)}")
     rng = np.random.default_rng(seed)
     n = gt.n_samples
     frame_count = np.asarray(gt.frame_count)

@@ -27,17 +27,17 @@ import msgspec
 import numpy as np
 
 from ..core.cachedir import cache_root
-from ..core.errors import AnnotationError, DatasetMismatchError, InputFileError
+from ..core.errors import AnnotationError, DatasetMismatchError, InputFileError, quote
 from ..core.geometry import xywh_to_xyxy
 from ..core.ids import parse_ids
-from ..core.jsonio import gc_paused, read_bytes, read_head
+from ..core.jsonio import gc_paused
 from ..core.progress import track
 from ..data.tube_table import ScoringTable, closed_table, half_open_table
 from ..data.tubes import GroundTruth
 from ..protocols.tubes import TubeProtocol
 from . import vidor
 from .base import Dataset, TubeAdapter, decode_annotation
-from .cache import cached_groundtruth, directory_signature, input_record
+from .cache import AnnotationFile, cached_groundtruth, directory_signature, input_record
 from .sniff import describe_layout, sniff_layout
 
 QUERY_TYPES = ("declarative", "interrogative")
@@ -229,7 +229,7 @@ def columns_from_tubedetr(videos: list[_TubeVideo], path: Path) -> _SampleColumn
                 path=path,
             )
         if video.qtype not in QUERY_TYPES:
-            raise AnnotationError(f"videos[{index}].qtype is {video.qtype!r}", path=path)
+            raise AnnotationError(f"videos[{index}].qtype is {quote(video.qtype)}", path=path)
         qtype = QUERY_TYPES.index(video.qtype)
         key = (
             video.original_video_id,
@@ -286,13 +286,14 @@ class VidstgAdapter(TubeAdapter):
                     "no annotation file: pass --annotations, or run `stvg-bench datasets fetch vidstg`",
                     path=annotations,
                 )
-        path = Path(annotations)
-        layout = _check_layout(read_head(path), path, ("vidstg-official", "vidstg-tubedetr"), "VidSTG")
-        inputs = {"annotations": input_record(path)}
+        source = AnnotationFile(annotations)
+        path = source.path
+        layout = _check_layout(source.head(), path, ("vidstg-official", "vidstg-tubedetr"), "VidSTG")
+        inputs = {"annotations": source.record()}
         if layout == "vidstg-official" and vidor_dir is None:
 
             def build() -> GroundTruth:  # temporal only: the sentences carry no boxes
-                entries = decode_annotation(read_bytes(path), list[_Entry], path, "VidSTG annotation")
+                entries = decode_annotation(source.data(), list[_Entry], path, "VidSTG annotation")
                 return vidstg_groundtruth(columns_from_official(entries), None, self.name, split)
 
         elif layout == "vidstg-official":
@@ -301,12 +302,12 @@ class VidstgAdapter(TubeAdapter):
             inputs["vidor_dir"] = input_record(vidor_dir, signature=directory_signature(list(index.values()), vidor_dir))
 
             def build() -> GroundTruth:
-                return self._from_official(read_bytes(path), path, index, split, progress)
+                return self._from_official(source.data(), path, index, split, progress)
 
         else:
 
             def build() -> GroundTruth:
-                return self._from_tubedetr(read_bytes(path), path, split, progress)
+                return self._from_tubedetr(source.data(), path, split, progress)
 
         gt, cache_dir = cached_groundtruth(self.name, self.version, split, inputs, build, use_cache)
         return Dataset(adapter=self, gt=gt, inputs=inputs, cache_dir=cache_dir)
@@ -338,7 +339,7 @@ class VidstgAdapter(TubeAdapter):
         for video, target in track(needed, len(needed), "Reading trajectories", progress):
             raw = parsed.trajectories.get(video, {}).get(str(target))
             if raw is None:
-                raise AnnotationError(f"trajectories[{video!r}][{str(target)!r}] is missing", path=path)
+                raise AnnotationError(f"trajectories[{quote(video)}][{quote(str(target))}] is missing", path=path)
             trajectories[video, target] = _tubedetr_trajectory(raw, frame_counts[video], path, video, target)
         return vidstg_groundtruth(columns, lambda v, t: trajectories[v, t], self.name, split)
 
@@ -354,14 +355,14 @@ def _tubedetr_trajectory(
         with gc_paused():
             frames = _TRAJECTORY_DECODER.decode(raw)
     except msgspec.ValidationError as exc:
-        raise AnnotationError(f"invalid trajectories[{video!r}][{str(target)!r}]: {exc}", path=path) from None
+        raise AnnotationError(f"invalid trajectories[{quote(video)}][{quote(str(target))}]: {exc}", path=path) from None
     boxes = np.full((frame_count, 4), np.nan)
     if not frames:
         return boxes
     frame_ids = parse_ids(list(frames))
     if frame_ids is None or frame_ids.max() >= frame_count:
         raise AnnotationError(
-            f"trajectories[{video!r}][{str(target)!r}] has frame keys outside 0-{frame_count - 1}", path=path
+            f"trajectories[{quote(video)}][{quote(str(target))}] has frame keys outside 0-{frame_count - 1}", path=path
         )
     boxes[frame_ids] = xywh_to_xyxy(np.array([f.bbox for f in frames.values()], dtype=np.float64))
     return boxes

@@ -16,11 +16,11 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-from ..core.errors import AnnotationError, InputFileError
-from ..core.jsonio import read_bytes
+from ..core.errors import AnnotationError, InputFileError, quote
+from ..core.ids import is_decimal
 from ..data.actions import ActionGroundTruth, SpatialQueries
 from .base import ActionDataset, DatasetAdapter, decode_annotation
-from .cache import input_record
+from .cache import AnnotationFile
 
 FILE_NAME = "youcook2_interactions.json"
 
@@ -41,15 +41,16 @@ def load_groundtruth(path: Path) -> tuple[ActionGroundTruth, dict[str, str]]:
     path = Path(path)
     if path.is_dir():
         path = path / FILE_NAME
-    release = decode_annotation(read_bytes(path), _Release, path, "YouCook2-Interactions release layout")
+    source = AnnotationFile(path)
+    release = decode_annotation(source.data(), _Release, path, "YouCook2-Interactions release layout")
 
     video_ids = list(dict.fromkeys([*(s.video_id for s in release.segments), *release.boxes]))
     video_of = {v: i for i, v in enumerate(video_ids)}
     rows = []
     for video, per_index in release.boxes.items():
         for index, box in per_index.items():
-            if not index.isdigit():
-                raise AnnotationError(f"video {video}: box index {index!r} is not an integer", path=path)
+            if not is_decimal(index):
+                raise AnnotationError(f"video {video}: box index {quote(index)} is not an integer", path=path)
             rows.append((video_of[video], int(index), box))
     box_video = np.array([r[0] for r in rows], dtype=np.int64)
     box_second = np.array([r[1] for r in rows], dtype=np.int64)
@@ -112,7 +113,7 @@ def load_groundtruth(path: Path) -> tuple[ActionGroundTruth, dict[str, str]]:
         policy="drop-zero-area",
         defects=defects,
     )
-    return gt, {"annotations": input_record(path)}
+    return gt, {"annotations": source.record()}
 
 
 class YouCook2InteractionsAdapter(DatasetAdapter):

@@ -21,11 +21,11 @@ from itertools import chain
 
 import numpy as np
 
-from ..core.errors import FormatError, InvalidValueError
+from ..core.errors import FormatError, InvalidValueError, quote
 from ..core.jsonio import dumps_pretty
 from ..data.actions import BACKGROUND, BOX, HEATMAP, POINT, ActionPredictions, normalise_step
 from ..data.tubes import PredictionMeta
-from .base import JsonPredictionFormat, require_dict, require_numbers, sample_key, sniff_after
+from .base import JsonPredictionFormat, require_dict, require_numbers, require_text, sample_key, sniff_after
 from .envelope import ACTION_PREDICTIONS, check_envelope, provenance
 
 
@@ -68,6 +68,7 @@ def spatial_predictions(predictions: dict, path, meta) -> ActionPredictions:
     """Spatial rows from ``{group: {second: entry}}``, every value checked."""
     groups, seconds, kinds, points, boxes, grids, sizes, keys = [], [], [], [], [], [], [], []
     for group, per_second in predictions.items():
+        require_text(group, path, "a query group id")
         per_second = require_dict(per_second, path, "a query group", sample_id=group, keys_are="second")
         for second_key, entry in per_second.items():
             second = sample_key(second_key, path, f"{group}: second")
@@ -154,13 +155,14 @@ def label_predictions(predictions: dict, path, meta, task: str) -> ActionPredict
     tube_video, tube_step, tube_score, box_tube, box_second, box_xyxy, box_keys = [], [], [], [], [], [], []
     has_tubes = False
     for video, entry in predictions.items():
+        require_text(video, path, "a video id")
         entry = require_dict(entry, path, "a video prediction", sample_id=video,
                              keys_are="second" if task == "temporal" else None)
         per_second = entry if task == "temporal" else entry.get("seconds", {})
         if task == "spatio-temporal":
             extra = set(entry) - {"seconds", "tubes"}
             if extra:
-                raise FormatError(f"unknown field {sorted(extra)[0]!r} (a video has 'seconds' and 'tubes')",
+                raise FormatError(f"unknown field {quote(sorted(extra)[0])} (a video has 'seconds' and 'tubes')",
                                   path=path, sample_id=video)
             per_second = require_dict(per_second, path, "'seconds'", sample_id=video, field="seconds",
                                       keys_are="second")
@@ -184,7 +186,7 @@ def label_predictions(predictions: dict, path, meta, task: str) -> ActionPredict
                 raise FormatError("the step must be a string", path=path, sample_id=video, field=where)
             videos.append(video)
             seconds.append(second)
-            steps.append(normalise_step(step))
+            steps.append(normalise_step(require_text(step, path, "a step", video, where)))
             points.append(point)
             has_point.append(task != "temporal" and "point" in value)
             keys.append((video, f"{where}: point"))
@@ -202,7 +204,7 @@ def label_predictions(predictions: dict, path, meta, task: str) -> ActionPredict
                 (score,) = require_numbers([tube["score"]], 1, path, video, f"{where}.score")
                 index = len(tube_video)
                 tube_video.append(video)
-                tube_step.append(normalise_step(tube["step"]))
+                tube_step.append(normalise_step(require_text(tube["step"], path, "a step", video, f"{where}.step")))
                 tube_score.append(score)
                 per_box = require_dict(tube["boxes"], path, "a tube's boxes", sample_id=video,
                                        field=f"{where}.boxes", keys_are="second")

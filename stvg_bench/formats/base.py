@@ -24,7 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..core import atomic
-from ..core.errors import FormatError, InvalidValueError, SampleIdError
+from ..core.errors import FormatError, InvalidValueError, SampleIdError, quote
+from ..core.ids import is_decimal
 from ..core.jsonio import DuplicateKeys, decompress, loads_exact, nearest_keys, read_raw
 
 
@@ -154,7 +155,7 @@ def require_dict(
                 field=f"boxes (frame {duplicate})",
             )
         raise FormatError(
-            f"duplicate key {duplicate!r} in {what}", path=path, sample_id=sample_id, field=field
+            f"duplicate key {quote(duplicate)} in {what}", path=path, sample_id=sample_id, field=field
         )
     return value
 
@@ -174,7 +175,19 @@ def require_numbers(value: object, length: int, path, sample_id, field: str) -> 
         )
     for v in value:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise InvalidValueError(f"non-numeric value {v!r}", path=path, sample_id=sample_id, field=field)
+            raise InvalidValueError(f"non-numeric value {quote(v)}", path=path, sample_id=sample_id, field=field)
+    return value
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def require_text(value: str, path, what: str, sample_id=None, field: str | None = None) -> str:
+    """``value`` unchanged, refusing control characters (NUL included): they are never stripped, since a
+    stripped id would silently become another one."""
+    if _CONTROL.search(value):
+        raise FormatError(f"{what} {quote(value)} holds a control character", path=path, sample_id=sample_id,
+                          field=field)
     return value
 
 
@@ -188,8 +201,8 @@ def _json_type(value: object) -> str:
 
 def sample_key(key: str, path, what: str = "sample id") -> int:
     """A decimal JSON key as an integer id (``"007"`` is 7)."""
-    if not (key.isascii() and key.isdigit() and len(key) <= 18):
-        raise SampleIdError(f"{what} {key!r} is not a non-negative decimal integer", path=path)
+    if not (is_decimal(key) and len(key) <= 18):
+        raise SampleIdError(f"{what} {quote(key)} is not a non-negative decimal integer", path=path)
     return int(key)
 
 
@@ -209,7 +222,7 @@ def innermost(
         if found is not None:
             sample, own_field = found
             return sample, own_field or field
-        if field is None and key.isdigit() and opener == b"[":
+        if field is None and is_decimal(key) and opener == b"[":
             field = f"boxes (frame {int(key)})"
         elif field is None and key in ("segment", "boxes", "sted"):
             field = key

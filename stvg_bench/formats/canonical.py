@@ -22,8 +22,8 @@ from itertools import chain
 import msgspec
 import numpy as np
 
-from ..core.errors import FormatError
-from ..core.ids import parse_ids
+from ..core.errors import FormatError, quote
+from ..core.ids import is_decimal, parse_ids
 from ..core.jsonio import check_no_duplicates, gc_paused, loads_exact
 from ..data.tubes import Predictions
 from .base import (
@@ -128,7 +128,7 @@ class TubeDocument(JsonPredictionFormat):
                 raise FormatError(f"missing '{missing}'", path=path, sample_id=key)
             for extra in entry.keys() - {"segment", "boxes"}:
                 raise FormatError(
-                    f"unknown field {extra!r} (a prediction has 'segment' and 'boxes')",
+                    f"unknown field {quote(extra)} (a prediction has 'segment' and 'boxes')",
                     path=path,
                     sample_id=key,
                 )
@@ -153,7 +153,7 @@ class TubeDocument(JsonPredictionFormat):
 
     def describe_position(self, data, offset):
         def sample(key: str, opener: bytes):
-            return (int(key), None) if key.isdigit() and opener == b"{" else None
+            return (int(key), None) if is_decimal(key) and opener == b"{" else None
 
         return innermost(data, offset, sample)
 

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from ..core.errors import FormatError
+from ..core.errors import FormatError, quote
 
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 
@@ -61,10 +61,10 @@ def check_envelope(document: DocumentType, envelope: dict, path):
     format or version gets a plain message.
     """
     if envelope.get("format") != document.format:
-        raise FormatError(f"not an {document.what} (format is {envelope.get('format')!r})", path=path)
+        raise FormatError(f"not an {document.what} (format is {quote(envelope.get('format'))})", path=path)
     version = envelope.get("version")
     if isinstance(version, bool) or version != document.version:
-        raise FormatError(f"unknown format version {version!r} (this stvg-bench reads version {document.version})",
+        raise FormatError(f"unknown format version {quote(version)} (this stvg-bench reads version {document.version})",
                           path=path)
     try:
         return msgspec.convert({k: v for k, v in envelope.items() if k != "predictions"}, document.envelope)

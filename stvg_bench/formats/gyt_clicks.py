@@ -7,7 +7,8 @@ annotators (the human baseline). Read only.
 
 from __future__ import annotations
 
-from ..core.errors import FormatError, OptionError
+from ..core.errors import FormatError, OptionError, quote
+from ..core.ids import is_decimal
 from ..core.jsonio import loads_exact
 from ..data.actions import ActionPredictions, normalise_step
 from ..data.tubes import PredictionMeta
@@ -59,11 +60,11 @@ def read_gyt_clicks(data: bytes, path, sha256: str, dataset) -> ActionPrediction
         folder, name = entry["image_url"].rsplit("/", 2)[-2:]
         stem = name.rsplit(".", 1)[0]
         if not stem.startswith(folder + "_"):
-            raise FormatError(f"cannot read video and second from {entry['image_url']!r}", path=path,
+            raise FormatError(f"cannot read video and second from {quote(entry['image_url'])}", path=path,
                               sample_id=f"entry {k}")
         second_text, _, step = stem[len(folder) + 1 :].partition("_")
-        if not second_text.isdigit():
-            raise FormatError(f"cannot read the second from {entry['image_url']!r}", path=path,
+        if not is_decimal(second_text):
+            raise FormatError(f"cannot read the second from {quote(entry['image_url'])}", path=path,
                               sample_id=f"entry {k}")
         key = (folder, int(second_text))
         x, y = entry.get("x"), entry.get("y")

@@ -18,8 +18,8 @@ from itertools import chain
 import msgspec
 import numpy as np
 
-from ..core.errors import FormatError, OptionError
-from ..core.ids import parse_ids
+from ..core.errors import FormatError, OptionError, quote
+from ..core.ids import is_decimal, parse_ids
 from ..core.jsonio import gc_paused
 from ..data.tubes import Predictions
 from .base import (
@@ -107,7 +107,7 @@ class StcatFormat(JsonPredictionFormat):
         top = require_dict(parsed, path, "the file")
         for key in ("predictions", "video_predictions"):
             if key not in top:
-                raise FormatError(f"missing {key!r} (not an STCAT prediction file)", path=path)
+                raise FormatError(f"missing {quote(key)} (not an STCAT prediction file)", path=path)
         items, segments = [], []
         videos = require_dict(top["video_predictions"], path, "'video_predictions'", keys_are="sample id")
         for key, video in videos.items():
@@ -149,7 +149,7 @@ class StcatFormat(JsonPredictionFormat):
 
     def describe_position(self, data, offset):
         def sample(key: str, opener: bytes):
-            return (f"item {int(key)}", None) if key.isdigit() and opener == b"{" else None
+            return (f"item {int(key)}", None) if is_decimal(key) and opener == b"{" else None
 
         return innermost(data, offset, sample)
 

@@ -17,8 +17,8 @@ from itertools import chain
 import msgspec
 import numpy as np
 
-from ..core.errors import FormatError, SampleIdError
-from ..core.ids import parse_id_pairs, parse_ids
+from ..core.errors import FormatError, SampleIdError, quote
+from ..core.ids import is_decimal, parse_id_pairs, parse_ids
 from ..core.jsonio import DuplicateKeys, gc_paused
 from ..data.tubes import Predictions
 from .base import (
@@ -33,7 +33,7 @@ from .base import (
     sniff_after,
 )
 
-_KEY = re.compile(r"(\d{1,18})_(\d{1,18})")
+_KEY = re.compile(r"([0-9]{1,18})_([0-9]{1,18})")
 
 
 class _Frame(msgspec.Struct, gc=False):
@@ -89,7 +89,7 @@ class TubedetrFormat(JsonPredictionFormat):
         top = require_dict(parsed, path, "the file")
         for key in ("predictions", "video_predictions"):
             if key not in top:
-                raise FormatError(f"missing {key!r} (not a TubeDETR prediction file)", path=path)
+                raise FormatError(f"missing {quote(key)} (not a TubeDETR prediction file)", path=path)
         sample_ids, segments = [], []
         videos = require_dict(top["video_predictions"], path, "'video_predictions'", keys_are="sample id")
         for key, video in videos.items():
@@ -111,7 +111,7 @@ class TubedetrFormat(JsonPredictionFormat):
         for key, frame in require_dict(top["predictions"], path, "'predictions'").items():
             match = _KEY.fullmatch(key)
             if match is None:
-                raise FormatError(f"key {key!r} is not '<video_id>_<frame>'", path=path, field="predictions")
+                raise FormatError(f"key {quote(key)} is not '<video_id>_<frame>'", path=path, field="predictions")
             sample, frame_id = int(match.group(1)), int(match.group(2))
             field = f"boxes (frame {frame_id})"
             frame = require_dict(frame, path, "a frame prediction", sample_id=sample, field=field)
@@ -140,7 +140,7 @@ class TubedetrFormat(JsonPredictionFormat):
             match = _KEY.fullmatch(key)
             if match and opener == b"{":
                 return int(match.group(1)), f"boxes (frame {int(match.group(2))})"
-            if key.isdigit() and opener == b"{":
+            if is_decimal(key) and opener == b"{":
                 return int(key), "sted"
             return None
 

@@ -15,7 +15,7 @@ import dataclasses
 import hashlib
 import json
 
-from ..core.errors import OptionError
+from ..core.errors import OptionError, quote
 
 IDENTITY_FIELDS = ("name", "version", "description", "reproduces")
 THRESHOLD_RULES = ("greater", "greater_equal")
@@ -51,7 +51,7 @@ def check_choice(protocol_name: str, field: str, value, choices) -> None:
     """Refuse a field value outside its domain (at construction, so a bad protocol never scores)."""
     if value not in choices:
         raise OptionError(f"protocol {protocol_name}: {field} must be one of {', '.join(map(str, choices))}, "
-                          f"got {value!r}")
+                          f"got {quote(value)}")
 
 
 def passes(values, threshold: float, rule: str):

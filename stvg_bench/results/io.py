@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import atomic
-from ..core.errors import FormatError, OptionError
+from ..core.errors import FormatError, OptionError, quote
 from ..core.jsonio import dumps_pretty, read_bytes
 from .result import ComparisonResult, MetricField, ScoreResult
 
@@ -96,7 +96,7 @@ def check_per_sample_path(path: str | Path) -> Path:
     """The per-sample output path, refused unless it ends in ``.csv`` or ``.parquet``."""
     path = Path(path)
     if path.suffix not in PER_SAMPLE_SUFFIXES:
-        raise OptionError(f"--per-sample must end in .csv or .parquet, got {path.name!r}")
+        raise OptionError(f"--per-sample must end in .csv or .parquet, got {quote(path.name)}")
     return path
 
 
@@ -148,11 +148,11 @@ def load_results(path: str | Path) -> ResultRecord:
     version = document.get("version")
     readers = {1: _from_version_1, 2: _from_version_2}
     if version not in readers:
-        raise FormatError(f"unknown results version {version!r} (this stvg-bench reads 1 and 2)", path=path)
+        raise FormatError(f"unknown results version {quote(version)} (this stvg-bench reads 1 and 2)", path=path)
     try:
         return readers[version](document)
     except (KeyError, TypeError) as exc:
-        raise FormatError(f"malformed version {version} results file ({exc!r} missing or wrong)", path=path) from None
+        raise FormatError(f"malformed version {version} results file ({quote(exc)} missing or wrong)", path=path) from None
 
 
 def _from_version_2(document: dict) -> ResultRecord:

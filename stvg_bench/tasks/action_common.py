@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.errors import DatasetMismatchError, InvalidValueError, SampleIdError
+from ..core.errors import DatasetMismatchError, InvalidValueError, SampleIdError, quote
 from ..data.actions import ActionGroundTruth, ActionPredictions, seconds_key
 from ..metrics import temporal
 from ..protocols import ActionProtocol
@@ -72,7 +72,7 @@ def step_indices(gt: ActionGroundTruth, steps: np.ndarray, videos: np.ndarray, p
     out = np.empty(len(steps), dtype=np.int64)
     for i, step in enumerate(steps.tolist()):
         if step not in lookup:
-            raise SampleIdError(f"unknown step {step!r} (not in the step vocabulary)", path=path,
+            raise SampleIdError(f"unknown step {quote(step)} (not in the step vocabulary)", path=path,
                                 sample_id=videos[i], field=where(i))
         out[i] = lookup[step]
     return out

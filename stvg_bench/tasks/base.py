@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ..core.errors import DatasetMismatchError, OptionError
+from ..core.errors import DatasetMismatchError, OptionError, SampleIdError, quote
 from ..protocols import Protocol, get_protocol
 from ..results.result import (
     Bootstrap,
@@ -57,7 +57,7 @@ def choice(name: str, choices: tuple[str, ...]) -> Callable[[Any], str]:
 
     def parse(value):
         if value not in choices:
-            raise OptionError(f"--{name.replace('_', '-')} must be one of {', '.join(choices)}, got {value!r}")
+            raise OptionError(f"--{name.replace('_', '-')} must be one of {', '.join(choices)}, got {quote(value)}")
         return value
 
     return parse
@@ -65,7 +65,7 @@ def choice(name: str, choices: tuple[str, ...]) -> Callable[[Any], str]:
 
 def flag(value) -> bool:
     if not isinstance(value, bool):
-        raise OptionError(f"expected true or false, got {value!r}")
+        raise OptionError(f"expected true or false, got {quote(value)}")
     return value
 
 
@@ -78,9 +78,9 @@ def finite_number(name: str) -> Callable[[Any], float | None]:
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise OptionError(f"--{name.replace('_', '-')} must be a number, got {value!r}") from None
+            raise OptionError(f"--{name.replace('_', '-')} must be a number, got {quote(value)}") from None
         if not math.isfinite(number):
-            raise OptionError(f"--{name.replace('_', '-')} must be a finite number, got {value!r}")
+            raise OptionError(f"--{name.replace('_', '-')} must be a finite number, got {quote(value)}")
         return number
 
     return parse
@@ -172,10 +172,10 @@ def check_dataset_and_split(dataset, predictions) -> None:
         raise DatasetMismatchError(f"these are {predictions.family} predictions; {dataset.name} is scored on "
                                    f"{dataset.family}", path=meta.source)
     if meta.dataset is not None and meta.dataset != dataset.name:
-        raise DatasetMismatchError(f"predictions are for dataset {meta.dataset!r}, not {dataset.name!r}",
+        raise DatasetMismatchError(f"predictions are for dataset {quote(meta.dataset)}, not {quote(dataset.name)}",
                                    path=meta.source)
     if meta.split is not None and meta.split != dataset.split:
-        raise DatasetMismatchError(f"predictions are for split {meta.split!r}, not {dataset.split!r}",
+        raise DatasetMismatchError(f"predictions are for split {quote(meta.split)}, not {quote(dataset.split)}",
                                    path=meta.source)
 
 
@@ -194,7 +194,7 @@ def task_for(dataset, task: str | Task | None = None) -> Task:
     options = ", ".join(TASKS.info(name).option for name in offered)
     if task is None:
         raise OptionError(f"{dataset.name}: choose --task ({options})")
-    raise OptionError(f"{dataset.name} has no task {task!r}; choose one of {options}")
+    raise OptionError(f"{dataset.name} has no task {quote(task)}; choose one of {options}")
 
 
 class Evaluator:
@@ -255,8 +255,14 @@ class Evaluator:
         )
 
     def check(self, predictions) -> None:
-        """Refuse predictions of another family, dataset, split or task, and ids or values outside the data."""
+        """Refuse predictions of another family, dataset, split or task, and ids or values outside the data.
+
+        A file without any prediction is refused unless ``missing="zero"`` (which scores everything 0).
+        """
         check_dataset_and_split(self.dataset, predictions)
+        if predictions.is_empty and self.options.get("missing") != "zero":
+            raise SampleIdError("the file holds no predictions (--missing zero scores every sample 0)",
+                                path=predictions.meta.source)
         self.task.check(self.state, predictions)
 
     def compare(self, a, b, n_resamples: int = N_RESAMPLES, seed: int = SEED,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.errors import AnnotationError, InvalidValueError, OptionError, SampleIdError
+from ..core.errors import AnnotationError, InvalidValueError, OptionError, SampleIdError, quote
 from ..data.tube_table import ScoringTable
 from ..metrics.stvg import metric_columns, metric_names, score_samples
 from ..protocols import TubeProtocol
@@ -33,11 +33,11 @@ def parse_thresholds(text: str | Sequence[float]) -> tuple[float, ...]:
         try:
             values = [float(part) for part in text.split(",") if part.strip()]
         except ValueError:
-            raise OptionError(f"--thresholds must be comma-separated numbers, got {text!r}") from None
+            raise OptionError(f"--thresholds must be comma-separated numbers, got {quote(text)}") from None
     else:
         values = [float(v) for v in text]
     if not values or any(not (0.0 <= v < 1.0) for v in values):
-        raise OptionError(f"thresholds must be numbers in [0, 1), got {text!r}")
+        raise OptionError(f"thresholds must be numbers in [0, 1), got {quote(text)}")
     return tuple(sorted(set(values)))
 
 
