@@ -3,8 +3,9 @@
 SVGs are byte-stable: a fixed hash salt, no date in the metadata, text kept as
 text (``svg.fonttype: none``) in one font family, and matplotlib pinned in the
 ``leaderboard`` extra. Rendering is cached (``<cache>/leaderboard/plots``) by
-the sha256 of what a plot shows, the matplotlib version and :data:`PLOT_VERSION`,
-so a build with nothing changed does not import matplotlib at all.
+the sha256 of what a plot shows, the matplotlib version and the sha256 of this
+module's source (a change to the drawing code is never served from a stale
+entry), so a build with nothing changed does not import matplotlib at all.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from functools import cache
+from pathlib import Path
 
 from ..core import atomic
 
-PLOT_VERSION = 1
 SCATTER_NAME = "plots/reported-vs-reproduced.svg"
 PUBLISHED = ("fully", "weakly", "self", "zero-shot")
 RC = {"svg.hashsalt": "stvg-bench", "svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 8,
@@ -47,7 +49,9 @@ def _reported_order(board: dict) -> list[tuple[str, str]]:
 
 
 def forest_data(board: dict) -> dict:
-    rows = []
+    """Re-scored rows (rank metric, CI per protocol) and reported rows (their headline printed cell), apart:
+    the two are different metrics or evaluators and never share an axis."""
+    scored, reported = [], []
     for row in board["rows"]:
         points = []
         for index, protocol in enumerate(board["protocols"]):
@@ -55,14 +59,17 @@ def forest_data(board: dict) -> dict:
                 protocol["rank_metric"])
             if score is not None:
                 points.append([index, protocol["name"], score["value"], score["ci95"]])
+        if points:
+            scored.append({"label": row["method"], "points": points})
         headline = _headline(board, row)
-        rows.append({"label": row["method"], "points": points,
-                     "reported": None if headline is None else [f"{headline[1]} ({headline[0]})", headline[2]]})
+        if headline is not None:
+            reported.append({"label": row["method"], "value": headline[2], "cell": f"{headline[1]} ({headline[0]})"})
     metrics = sorted({p["rank_metric"] for p in board["protocols"] if p["rank_metric"]})
-    order = _reported_order(board)
-    return {"kind": "forest", "title": board["title"], "rows": rows, "protocols": [p["name"] for p in
-            board["protocols"]], "xlabel": f"re-scored: {', '.join(metrics) or '-'} (all); reported: "
-            f"{order[0][1]} ({order[0][0]}) or the next printed cell (%)"}
+    group, metric = _reported_order(board)[0]
+    return {"kind": "forest", "title": board["title"], "scored": scored, "reported": reported,
+            "protocols": [p["name"] for p in board["protocols"]],
+            "scored_label": f"re-scored {', '.join(metrics)} (all queries), %, 95% CI",
+            "reported_label": f"printed {metric} ({group}; else the next printed cell), %"}
 
 
 def by_year_data(board: dict) -> dict:
@@ -88,25 +95,28 @@ def scatter_data(doc: dict) -> dict:
 
 
 def _draw_forest(figure, data: dict) -> None:
-    rows = data["rows"]
-    axes = figure.add_subplot()
-    for y, row in enumerate(rows):
-        for index, name, value, ci in row["points"]:
-            offset = (index - (len(data["protocols"]) - 1) / 2) * 0.22
-            error = None if ci is None else [[value - ci[0]], [ci[1] - value]]
-            axes.errorbar([value], [y + offset], xerr=error, fmt="o", ms=3.5, color=COLORS[index % len(COLORS)],
-                          capsize=2, lw=1, label=name if y == next(i for i, r in enumerate(rows) if r["points"])
-                          else None)
-        if row["reported"] is not None:
-            axes.plot([row["reported"][1]], [y], marker="D", ms=4, mfc="none", mec="#57606a", ls="none",
-                      label="reported (printed)" if y == next(i for i, r in enumerate(rows) if r["reported"])
-                      else None)
-    axes.set_yticks(range(len(rows)), [r["label"] for r in rows])
-    axes.invert_yaxis()
-    axes.set_xlabel(data["xlabel"])
-    axes.set_title(data["title"])
-    if any(r["points"] or r["reported"] for r in rows):
-        axes.legend(loc="best", fontsize=7)
+    panels = [(kind, rows) for kind, rows in (("scored", data["scored"]), ("reported", data["reported"])) if rows]
+    if not panels:
+        return
+    axes_list = figure.subplots(len(panels), 1, squeeze=False,
+                                gridspec_kw={"height_ratios": [len(rows) + 1 for _, rows in panels]})[:, 0]
+    for axes, (kind, rows) in zip(axes_list, panels):
+        for y, row in enumerate(rows):
+            if kind == "reported":
+                axes.plot([row["value"]], [y], marker="D", ms=4, mfc="none", mec="#57606a", ls="none")
+                continue
+            for index, name, value, ci in row["points"]:
+                offset = (index - (len(data["protocols"]) - 1) / 2) * 0.22
+                error = None if ci is None else [[value - ci[0]], [ci[1] - value]]
+                axes.errorbar([value], [y + offset], xerr=error, fmt="o", ms=3.5, capsize=2, lw=1,
+                              color=COLORS[index % len(COLORS)], label=name if y == 0 else None)
+        axes.set_yticks(range(len(rows)), [r["label"] for r in rows])
+        axes.set_ylim(len(rows) - 0.5, -0.5)
+        axes.set_xlabel(data[f"{kind}_label"])
+        if kind == "scored":
+            axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=len(data["protocols"]), fontsize=7,
+                        frameon=False)
+    figure.suptitle(data["title"], fontsize=9)
 
 
 def _draw_by_year(figure, data: dict) -> None:
@@ -153,7 +163,7 @@ DRAW = {"forest": _draw_forest, "by_year": _draw_by_year, "scatter": _draw_scatt
 
 def _figure_size(data: dict) -> tuple[float, float]:
     if data["kind"] == "forest":
-        return 7.5, 1.2 + 0.28 * max(len(data["rows"]), 1)
+        return 7.5, 1.6 + 0.28 * (len(data["scored"]) + len(data["reported"]))
     return 6.0, 3.6
 
 
@@ -172,6 +182,12 @@ def svg(data: dict) -> bytes:
     return buffer.getvalue()
 
 
+@cache
+def _code_sha256() -> str:
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+@cache
 def _matplotlib_version() -> str:
     from importlib.metadata import version
 
@@ -181,7 +197,7 @@ def _matplotlib_version() -> str:
 def cached_svg(data: dict) -> bytes:
     from ..datasets.cache import cache_root
 
-    material = json.dumps({"data": data, "plot_version": PLOT_VERSION, "matplotlib": _matplotlib_version()},
+    material = json.dumps({"data": data, "code": _code_sha256(), "matplotlib": _matplotlib_version()},
                           sort_keys=True)
     path = cache_root() / "leaderboard" / "plots" / f"{hashlib.sha256(material.encode()).hexdigest()}.svg"
     if path.is_file():
