@@ -22,7 +22,7 @@ def _decimals(printed: str) -> int:
     return len(printed.partition(".")[2])
 
 
-def _mean_flags(block: Reported, board: Board) -> list[str]:
+def _mean_flags(block: Reported, board: Board) -> list[tuple[str, str]]:
     flags = []
     for check in board.consistency:
         if check.mean not in block.values or not all(p in block.values for p in check.parts):
@@ -30,8 +30,9 @@ def _mean_flags(block: Reported, board: Board) -> list[str]:
         computed = sum(float(block.values[p]) for p in check.parts) / len(check.parts)
         printed = float(block.values[check.mean])
         if abs(printed - computed) > check.tolerance:
-            flags.append(f"printed {check.mean} {block.values[check.mean]} is not the mean of the printed "
-                         f"{', '.join(check.parts)} ({computed:.3f})")
+            message = (f"printed {check.mean} {block.values[check.mean]} is not the mean of the printed "
+                       f"{', '.join(check.parts)} ({computed:.3f})")
+            flags.append((check.mean, message))
     return flags
 
 
@@ -42,7 +43,7 @@ def _agree(a: str, b: str, same_source: bool) -> bool:
     return Decimal(a).quantize(places) == Decimal(b).quantize(places)
 
 
-def _disagreement_flags(entry: Entry, index: int) -> list[str]:
+def _disagreement_flags(entry: Entry, index: int) -> list[tuple[str, str]]:
     block = entry.reported[index]
     flags = []
     for other_index, other in enumerate(entry.reported):
@@ -51,11 +52,12 @@ def _disagreement_flags(entry: Entry, index: int) -> list[str]:
         for metric, value in block.values.items():
             if metric in other.values and not _agree(value, other.values[metric], other.source == block.source):
                 kind = "the same paper" if other.source == block.source else other.source
-                flags.append(f"{metric} {value} disagrees with {other.values[metric]} in {kind} ({other.table})")
+                message = f"{metric} {value} disagrees with {other.values[metric]} in {kind} ({other.table})"
+                flags.append((metric, message))
     return flags
 
 
-def flags_for(entry: Entry, boards: dict[str, Board]) -> list[list[str]]:
-    """Per reported block of ``entry``, the inconsistencies it prints (empty lists when none)."""
+def flags_for(entry: Entry, boards: dict[str, Board]) -> list[list[tuple[str, str]]]:
+    """Per reported block of ``entry``, the inconsistencies it prints as ``(printed metric, message)``."""
     return [_mean_flags(block, boards[f"{entry.dataset}/{block.task}"]) + _disagreement_flags(entry, index)
             for index, block in enumerate(entry.reported)]

@@ -58,7 +58,7 @@ def _scores_document(scored: Scored) -> dict:
             "unavailable": scored.unavailable, "warnings": scored.warnings}
 
 
-def _blocks(entry: Entry, board: Board, flags: list[list[str]]) -> list[dict]:
+def _blocks(entry: Entry, board: Board, flags: list[list[tuple[str, str]]]) -> list[dict]:
     out = []
     for block, block_flags in zip(entry.reported, flags):
         if block.task != board.task:
@@ -68,7 +68,8 @@ def _blocks(entry: Entry, board: Board, flags: list[list[str]]) -> list[dict]:
         out.append({"source": block.source, "citation": block.citation, "source_link": block.source_link,
                     "table": block.table, "split": block.split, "group": block.query_type,
                     "printed_as": block.printed_as, "printed_venue": block.printed_venue, "notes": block.notes,
-                    "cells": cells, "flags": block_flags})
+                    "cells": cells, "flags": [message for _, message in block_flags],
+                    "flagged_metrics": sorted({metric for metric, _ in block_flags})})
     return out
 
 
@@ -89,13 +90,13 @@ def _reported_cells(blocks: list[dict]) -> dict:
         _, block, cell = options[0]
         out.setdefault(group, {})[metric] = {
             "printed": cell["printed"], "value": cell["value"], "source": block["source"], "table": block["table"],
-            "flagged": bool(block["flags"]),
+            "flagged": cell["printed_metric"] in block["flagged_metrics"],
             "also": [{"source": b["source"], "table": b["table"], "printed": c["printed"]} for _, b, c in options[1:]],
         }
     return out
 
 
-def _row(entry: Entry, board: Board, flags: list[list[str]], scores: dict[str, Scored] | None) -> dict:
+def _row(entry: Entry, board: Board, flags: list[list[tuple[str, str]]], scores: dict[str, Scored] | None) -> dict:
     source = entry.predictions_for(board.task)
     blocks = _blocks(entry, board, flags)
     if source is None:
