@@ -12,14 +12,14 @@ export OMP_NUM_THREADS := 1
 export HF_HUB_OFFLINE := 1
 export STVG_BENCH_LABEL_STUDIO := $(CURDIR)/$(LS_VENV)/bin/label-studio
 
-.PHONY: demo test bench env labelstudio screenshot clean
+.PHONY: demo test bench env labelstudio screenshot leaderboard leaderboard-screenshot chromium clean
 
 env: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,annotation]'
+	$(BIN)/python -m pip install --quiet -e '.[test,annotation,leaderboard,screenshot]'
 	touch $(STAMP)
 
 labelstudio: $(LS_STAMP)
@@ -32,12 +32,27 @@ $(LS_STAMP):
 demo: $(STAMP)
 	$(BIN)/stvg-bench demo --out build/demo
 
-test: $(STAMP) $(LS_STAMP)
+# Debian's browser and driver for the leaderboard's browser test (installed when missing; needs root).
+chromium:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+test: $(STAMP) $(LS_STAMP) chromium
 	$(BIN)/python -m pytest
+	$(BIN)/stvg-bench leaderboard check --data ../shared/data
+
+# Rebuild the boards after changing an entry or a submission (commit what it writes).
+leaderboard: $(STAMP)
+	$(BIN)/stvg-bench leaderboard build --data ../shared/data
+
+leaderboard-screenshot: $(STAMP) chromium
+	SE_OFFLINE=true $(BIN)/python -m stvg_bench.leaderboard.screenshot leaderboards/site/index.html \
+		leaderboards/docs/leaderboard.png
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.score_vidstg
 	$(BIN)/python -m benchmarks.score_gyt
+	$(BIN)/python -m benchmarks.leaderboard_build
 
 # Needs Debian's browser and driver: apt-get install chromium chromium-driver.
 screenshot: $(STAMP) $(LS_STAMP)

@@ -136,6 +136,12 @@ def paired_bootstrap_statistics(
     differences = np.concatenate(
         [statistic_a(counts) - statistic_b(counts) for counts in resample_counts(n, n_resamples, seed)]
     )
+    return paired_differences(observed, differences)
+
+
+def paired_differences(observed: np.ndarray, differences: np.ndarray) -> list[PairedDifference]:
+    """``PairedDifference`` per column from the observed ``A - B`` (``(k,)``) and its resampled values
+    (``(n_resamples, k)``, both submissions resampled with the same indices)."""
     interval = percentile_interval(differences)
     out = []
     for k in range(differences.shape[1]):
