@@ -72,7 +72,15 @@ def test_every_task_from_the_cli(run_cli, gyt_dir, tmp_path, task, predictions, 
     for name in metrics:
         assert name in stdout
     assert "resamples of videos" in stdout
-    assert per_video.read_text().count("\n") == 3  # header + 2 videos
+    rows = per_video.read_text().splitlines()
+    if task != "spatial":
+        assert len(rows) == 3  # header + 2 videos
+        return
+    # one row per query (video, second, step): 11 queries
+    assert len(rows) == 12
+    assert rows[0] == ("group,video_id,second,query,gt_x1,gt_y1,gt_x2,gt_y2,prediction,point_x,point_y,"
+                       "pred_x1,pred_y1,pred_x2,pred_y2,scored,hit,iou,iou_correct")
+    assert rows[-1] == "vid_b,vid_b,3,stir,10,10,50,60,point,20,20,,,,,True,True,,False"
 
 
 def test_iou_scores_from_boxes_and_heatmaps(run_cli, gyt_dir, tmp_path):

@@ -45,6 +45,13 @@ def _log_warnings_to_stderr() -> None:
         log.propagate = False
 
 
+def _apply_input_limit(megabytes: float | None) -> None:
+    """``--max-input-mb`` for this run (the default when not given, also between in-process runs)."""
+    from ..core.jsonio import DEFAULT_MAX_INPUT_MB, set_max_input_mb
+
+    set_max_input_mb(DEFAULT_MAX_INPUT_MB if megabytes is None else megabytes)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     _log_warnings_to_stderr()
@@ -52,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
         args = build_parser().parse_args(argv)
         args.command_line = ["stvg-bench", *argv]
+        _apply_input_limit(getattr(args, "max_input_mb", None))
         return int(args.handler(args) or 0)
     except StvgBenchError as exc:
         print(f"stvg-bench: error: {exc}", file=sys.stderr)

@@ -16,9 +16,15 @@ def add_dataset_options(parser: argparse.ArgumentParser, required: bool = True) 
     group = parser.add_argument_group("dataset")
     group.add_argument("--dataset", required=required, help="a registered dataset (`stvg-bench datasets` lists "
                        "them: vidstg, hcstvg-v1, hcstvg-v2, groundingyoutube, youcook2-interactions, synthetic)")
+    add_annotation_options(group)
+
+
+def add_annotation_options(group) -> None:
+    """Where a dataset's annotations are and how they are read (``score``, ``convert``, ``datasets check``)."""
     group.add_argument("--split", help="split (default: the dataset's evaluation split: test for vidstg, "
                        "hcstvg-v1 and groundingyoutube; val for hcstvg-v2 and youcook2-interactions)")
-    group.add_argument("--annotations", help="annotation file (or directory, for datasets stored as several files)")
+    group.add_argument("--annotations", help="annotation file (or directory, for datasets stored as several "
+                       "files); a pipe works, e.g. --annotations <(zcat test.json.gz)")
     group.add_argument("--vidor-dir", help="VidOR annotation directory (VidSTG official layout)")
     group.add_argument("--no-cache", action="store_true", help="parse the annotations even if a cached parse exists")
     group.add_argument("--segments", choices=("ground_seg", "seg"),
@@ -26,6 +32,14 @@ def add_dataset_options(parser: argparse.ArgumentParser, required: bool = True) 
     group.add_argument("--box-policy", help="GroundingYouTube box defects: drop-inverted (default), drop-defective, "
                        "clip-to-frame")
     group.add_argument("--durations", help="GroundingYouTube: JSON {video: last second}, else the last annotated")
+    group.add_argument("--max-input-mb", type=float, help="refuse any input (or gzip content) larger than this "
+                       "many MB, checked while reading (default 4096)")
+
+
+def annotation_inputs(args: argparse.Namespace) -> dict:
+    """The annotation inputs given on the command line, by option (for the output checks)."""
+    return {option: getattr(args, option[2:].replace("-", "_"), None)
+            for option in ("--annotations", "--vidor-dir", "--durations")}
 
 
 def add_scoring_options(parser: argparse.ArgumentParser) -> None:
@@ -65,6 +79,13 @@ def task_options(args: argparse.Namespace) -> dict:
     """The task options given on the command line (flags not given are left to the task's defaults)."""
     given = {name: getattr(args, name) for name in TASK_OPTIONS}
     return {name: value for name, value in given.items() if value is not None and value is not False}
+
+
+def plan_from(args: argparse.Namespace):
+    """The task, options and protocol asked for, checked before any file is read."""
+    from ..tasks.base import ScoringPlan
+
+    return ScoringPlan.resolve(args.dataset, args.protocol, args.task, **task_options(args))
 
 
 def evaluator_from(args: argparse.Namespace, dataset):

@@ -19,7 +19,10 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
 
 
 def _shown(value: object) -> str:
+    """A sample id or field as text, quoted when it holds characters a terminal would not show as such."""
     text = str(value)
+    if not text.isprintable():
+        return quote(text)
     return text if len(text) <= QUOTE_LIMIT else f"{text[: QUOTE_LIMIT - 5]}...{text[-2:]}"
 
 

@@ -42,7 +42,8 @@ def max_input_bytes() -> int:
     return _limit["bytes"]
 
 
-def _too_large(path, what: str) -> InputFileError:
+def too_large(path, what: str) -> InputFileError:
+    """The error of an input over the limit: ``what`` is "holds" (bytes stored) or "decompresses to"."""
     megabytes = _limit["bytes"] / (1 << 20)
     return InputFileError(f"{what} more than the input limit of {megabytes:g} MB (--max-input-mb raises it)",
                           path=path)
@@ -60,7 +61,7 @@ def read_raw(path: str | Path) -> bytes:
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > limit:
-                    raise _too_large(path, "holds")
+                    raise too_large(path, "holds")
     except FileNotFoundError:
         raise InputFileError("no such file", path=path) from None
     except IsADirectoryError:
@@ -108,7 +109,7 @@ def decompress(raw: bytes, path: str | Path) -> bytes:
                     parts.append(part)
                     size += len(part)
                     if size > limit:
-                        raise _too_large(path, "decompresses to")
+                        raise too_large(path, "decompresses to")
                     pending = stream.unconsumed_tail
                 if not stream.eof:
                     raise InputFileError("corrupt gzip stream (truncated)", path=path)

@@ -3,6 +3,7 @@ decode helper every adapter reads its annotation files with."""
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,75 @@ def decode_annotation(data: bytes, type_, path: Path, what: str):
         raise AnnotationError(f"invalid {what}: {exc}", path=path) from None
     except msgspec.DecodeError as exc:
         raise InputFileError(f"not valid JSON: {exc}", path=path) from None
+
+
+#: Limits on what an annotation file may claim, so that a hostile or corrupt file is refused before
+#: arrays of its claimed sizes are allocated. Real VidSTG videos have at most 4,017 frames and its test split
+#: about 1.2 million ground-truth frames.
+MAX_VIDEO_FRAMES = 1_000_000
+MAX_FRAME_SIDE = 65_536
+MAX_GROUNDTRUTH_FRAMES = 50_000_000
+
+
+@dataclass(frozen=True)
+class VideoFacts:
+    """What an annotation says about the video of each sample, with the names its layout gives the fields."""
+
+    video_id: list
+    frame_count: list
+    width: list
+    height: list
+    fps: list | None = None
+    frame_indices: dict = field(default_factory=dict)
+    names: dict = field(default_factory=dict)
+
+    def check(self, path: Path) -> None:
+        """Refuse a frame count outside ``[1, MAX_VIDEO_FRAMES]``, a frame side outside ``[1, MAX_FRAME_SIDE]``
+        and a frame rate that is not a positive finite number, naming the annotation file, the video and
+        the field. ``frame_indices`` (``{field: per-sample values}``) may lie outside the video (a reported
+        defect) but not beyond ``±MAX_VIDEO_FRAMES``."""
+        fps = self.fps if self.fps is not None else [1.0] * len(self.video_id)
+        for video, frames, width, height, rate in zip(self.video_id, self.frame_count, self.width, self.height, fps):
+            if not 1 <= frames <= MAX_VIDEO_FRAMES:
+                self._refuse(path, video, "frame_count", f"is {frames}; a video has 1 to {MAX_VIDEO_FRAMES:,} frames")
+            for name, value in (("width", width), ("height", height)):
+                if not 1 <= value <= MAX_FRAME_SIDE:
+                    self._refuse(path, video, name, f"is {value}; a frame side has 1 to {MAX_FRAME_SIDE:,} pixels")
+            if not (math.isfinite(rate) and rate > 0):
+                self._refuse(path, video, "fps", f"is {rate}; a frame rate is a positive finite number")
+        for name, indices in self.frame_indices.items():
+            for video, index in zip(self.video_id, indices):
+                if not -MAX_VIDEO_FRAMES <= index <= MAX_VIDEO_FRAMES:
+                    self._refuse(path, video, name, f"is {index}; frame indices lie within ±{MAX_VIDEO_FRAMES:,}")
+
+    def _refuse(self, path: Path, video, name: str, message: str):
+        raise AnnotationError(message, path=path, sample_id=video, field=self.names.get(name, name))
+
+
+def check_groundtruth_frames(total_frames: int, path: Path) -> None:
+    """Refuse ground-truth windows whose boxes would not fit the memory the scorer allows itself."""
+    if total_frames > MAX_GROUNDTRUTH_FRAMES:
+        raise AnnotationError(
+            f"the ground-truth intervals cover {total_frames:,} frames, over the limit of "
+            f"{MAX_GROUNDTRUTH_FRAMES:,} (a real split covers a few million)",
+            path=path,
+        )
+
+
+#: The longest video an action annotation may describe (24 h); per-second arrays are sized by it.
+MAX_VIDEO_SECONDS = 86_400
+
+
+def check_seconds(path: Path, video: object, field_name: str, *seconds: int) -> None:
+    """Refuse a time in seconds outside ``[0, MAX_VIDEO_SECONDS]`` or a ``(start, end)`` pair with
+    ``end < start`` (both inclusive), naming the annotation file, the video and the field."""
+    for second in seconds:
+        if not 0 <= second <= MAX_VIDEO_SECONDS:
+            raise AnnotationError(f"second {second} is outside 0-{MAX_VIDEO_SECONDS:,}", path=path,
+                                  sample_id=video, field=field_name)
+    if len(seconds) == 2 and seconds[1] < seconds[0]:
+        raise AnnotationError(f"the segment [{seconds[0]}, {seconds[1]}] ends before it starts", path=path,
+                              sample_id=video, field=field_name)
 
 
 class DatasetAdapter(ABC):

@@ -30,7 +30,13 @@ from ..core.errors import AnnotationError, InputFileError, OptionError, quote
 from ..core.geometry import is_inverted
 from ..core.ids import is_decimal
 from ..data.actions import BACKGROUND, ActionGroundTruth, SpatialQueries, normalise_step, seconds_key
-from .base import ActionDataset, DatasetAdapter, decode_annotation
+from .base import (
+    MAX_FRAME_SIDE,
+    ActionDataset,
+    DatasetAdapter,
+    check_seconds,
+    decode_annotation,
+)
 from .cache import AnnotationFile
 
 BOX_POLICIES = {
@@ -85,6 +91,24 @@ def _read_boxes(directory: Path) -> tuple[AnnotationFile, dict[str, list[tuple[i
     raise InputFileError(f"no box file ({' or '.join(BOX_FILES)}) in the annotation directory", path=directory)
 
 
+def _check_facts(video_ids, sizes, size_path, segment_lists, segment_path, boxes, box_path, declared, durations):
+    """Refuse frame sizes below 1 pixel, seconds outside a day, inverted segments and non-finite boxes,
+    naming the file, the video and the field, before any array is sized by them."""
+    for video in video_ids:
+        width, height = sizes[video]
+        if not (1 <= width <= MAX_FRAME_SIDE and 1 <= height <= MAX_FRAME_SIDE):
+            raise AnnotationError(f"frame size {width}x{height}: a side has 1 to {MAX_FRAME_SIDE:,} pixels", path=size_path,
+                                  sample_id=video, field="[width, height]")
+    for video, segments in segment_lists.items():
+        for segment in segments:
+            check_seconds(segment_path, video, "segment", *segment.segment)
+    for video, per in boxes.items():
+        for second, box, _ in per:
+            check_seconds(box_path, video, "second", second)
+    for video, last in (declared or {}).items():
+        check_seconds(durations, video, "duration", last)
+
+
 def load_groundtruth(
     directory: Path, segments: str = "ground_seg", box_policy: str = DEFAULT_POLICY, durations: Path | None = None
 ) -> tuple[ActionGroundTruth, dict[str, str]]:
@@ -114,7 +138,8 @@ def load_groundtruth(
     video_of = {v: i for i, v in enumerate(video_ids)}
     missing_size = [v for v in video_ids if v not in sizes]
     if missing_size:
-        raise AnnotationError(f"no frame size for video {missing_size[0]}", path=size_path)
+        raise AnnotationError(f"no frame size for video {quote(missing_size[0])}", path=size_path)
+    _check_facts(video_ids, sizes, size_path, segment_lists, segment_path, boxes, box_path, declared, durations)
 
     gt_steps = {normalise_step(s.sentence) for segs in segment_lists.values() for s in segs}
     gt_steps |= {normalise_step(step) for per in boxes.values() for _, _, step in per}
@@ -140,8 +165,6 @@ def load_groundtruth(
     width = np.array([sizes[v][0] for v in video_ids], dtype=np.int64)
     height = np.array([sizes[v][1] for v in video_ids], dtype=np.int64)
 
-    if (segment_end < segment_start).any():
-        raise AnnotationError("a segment ends before it starts", path=segment_path)
     if len(np.unique(seconds_key(box_video, box_second))) != len(box_video):
         raise AnnotationError("a video has two boxes on the same second", path=box_path)
     last = np.zeros(len(video_ids), dtype=np.int64)
@@ -150,7 +173,7 @@ def load_groundtruth(
     if declared is not None:
         absent = [v for v in video_ids if v not in declared]
         if absent:
-            raise AnnotationError(f"no duration for video {absent[0]}", path=durations)
+            raise AnnotationError(f"no duration for video {quote(absent[0])}", path=durations)
         given = np.array([declared[v] for v in video_ids], dtype=np.int64)
         short = np.flatnonzero(given < last)
         if len(short):

@@ -28,7 +28,7 @@ from ..core.geometry import xywh_to_xyxy
 from ..data.tube_table import ScoringTable, closed_table, half_open_table
 from ..data.tubes import GroundTruth
 from ..protocols.tubes import TubeProtocol
-from .base import Dataset, TubeAdapter, decode_annotation
+from .base import Dataset, TubeAdapter, VideoFacts, check_groundtruth_frames, decode_annotation
 from .cache import AnnotationFile, cached_groundtruth
 from .sniff import describe_layout, sniff_layout
 
@@ -85,6 +85,18 @@ class _Samples:
         self.st_frame.append(st_frame)
         self.boxes_xywh.append(boxes)
 
+    def check(self, path: Path, v2: bool, official: bool) -> None:
+        """Refuse videos with facts no protocol can use, naming the fields as the layout does."""
+        if not official:
+            names = {}
+        elif v2:
+            names = {"frame_count": "img_num", "width": "img_size[1]", "height": "img_size[0]"}
+        else:
+            names = {"frame_count": "img_num"}
+        indices = {"tube_start_frame" if not official else "st_frame": self.st_frame}
+        VideoFacts(self.names, self.frame_count, self.width, self.height, frame_indices=indices, names=names).check(path)
+        check_groundtruth_frames(sum(len(boxes) for boxes in self.boxes_xywh), path)
+
 
 def _read_official(data: bytes, path: Path, v2: bool) -> _Samples:
     samples = _Samples()
@@ -125,8 +137,6 @@ def hcstvg_groundtruth(samples: _Samples, dataset: str, split: str) -> GroundTru
     beyond = int(((window_start < 0) | (window_start + lengths > frame_count)).sum())
     if beyond:
         defects["gt_boxes_outside_video"] = beyond
-    if not np.isfinite(boxes).all():
-        raise AnnotationError("ground-truth boxes contain NaN or infinite values")
     return GroundTruth(
         dataset=dataset,
         split=split,
@@ -177,7 +187,7 @@ def resolve_hcstvg(gt: GroundTruth, protocol: TubeProtocol) -> ScoringTable:
 class HcstvgAdapter(TubeAdapter):
     """HC-STVG v1 or v2 (``v2`` chooses the official layout's field names)."""
 
-    version = 1
+    version = 2  # 2: videos with unusable facts are refused before caching
 
     def __init__(self, v2: bool) -> None:
         self.v2 = v2
@@ -205,9 +215,9 @@ class HcstvgAdapter(TubeAdapter):
 
         def build() -> GroundTruth:
             data = source.data()
-            samples = (
-                _read_official(data, path, self.v2) if layout == "hcstvg-official" else _read_proc(data, path)
-            )
+            official = layout == "hcstvg-official"
+            samples = _read_official(data, path, self.v2) if official else _read_proc(data, path)
+            samples.check(path, self.v2, official)
             try:
                 return hcstvg_groundtruth(samples, self.name, split)
             except AnnotationError as exc:

@@ -245,7 +245,7 @@ def groundtruth_from(entries: list[dict], videos: dict[str, dict], dataset: str,
     columns = columns_from_official(msgspec.convert(entries, list[_Entry]))
     boxes = {}
 
-    def trajectory(video: str, target: int) -> np.ndarray:
+    def trajectory(video: str, target: int, start: int, end: int) -> np.ndarray:
         if (video, target) not in boxes:
             dense = np.full((videos[video]["frame_count"], 4), np.nan)
             for frame, objects in enumerate(videos[video]["trajectories"]):
@@ -254,7 +254,7 @@ def groundtruth_from(entries: list[dict], videos: dict[str, dict], dataset: str,
                         b = obj["bbox"]
                         dense[frame] = (b["xmin"], b["ymin"], b["xmax"], b["ymax"])
             boxes[video, target] = dense
-        return boxes[video, target]
+        return boxes[video, target][start:end]
 
     return vidstg_groundtruth(columns, trajectory, dataset, split)
 

@@ -21,6 +21,7 @@ Interval conventions (docs/METRICS.md §2.2): ``temporal_gt`` is half-open (its
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
@@ -36,7 +37,7 @@ from ..data.tube_table import ScoringTable, closed_table, half_open_table
 from ..data.tubes import GroundTruth
 from ..protocols.tubes import TubeProtocol
 from . import vidor
-from .base import Dataset, TubeAdapter, decode_annotation
+from .base import Dataset, TubeAdapter, VideoFacts, check_groundtruth_frames, decode_annotation
 from .cache import AnnotationFile, cached_groundtruth, directory_signature, input_record
 from .sniff import describe_layout, sniff_layout
 
@@ -132,15 +133,24 @@ class _SampleColumns:
         ):
             column.append(value)
 
+    def check(self, path: Path) -> None:
+        """Refuse videos with facts no protocol can use (:class:`~stvg_bench.datasets.base.VideoFacts`)."""
+        indices = {"begin_fid": self.gt_start, "end_fid": self.gt_end, "used_segment.begin_fid": self.segment_start,
+                   "used_segment.end_fid": self.segment_end}
+        VideoFacts(self.video_id, self.frame_count, self.width, self.height, self.fps, indices).check(path)
+
 
 def vidstg_groundtruth(
     columns: _SampleColumns,
     trajectory_boxes,
     dataset: str,
     split: str,
+    path: Path | None = None,
 ) -> GroundTruth:
-    """Assemble the columnar ground truth; ``trajectory_boxes(video_id, target_id)`` returns a
-    ``(frame_count, 4)`` xyxy array (NaN where the trajectory has no box), or is None for
+    """Assemble the columnar ground truth of checked ``columns`` (read from ``path``).
+
+    ``trajectory_boxes(video_id, target_id, start, end)`` returns the trajectory's xyxy boxes on frames
+    ``[start, end)`` as an ``(end - start, 4)`` array (NaN where it has no box); it is None for
     temporal-only ground truth (no boxes: every window is empty)."""
     frame_count = np.array(columns.frame_count, dtype=np.int64)
     gt_start = np.array(columns.gt_start, dtype=np.int64)
@@ -151,10 +161,12 @@ def vidstg_groundtruth(
         window_end = window_start
     lengths = window_end - window_start
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    check_groundtruth_frames(int(offsets[-1]), path)
     boxes = np.empty((int(offsets[-1]), 4), dtype=np.float64)
     for i, (video, target) in enumerate(zip(columns.video_id, columns.target_id)):
         if trajectory_boxes is not None:
-            boxes[offsets[i] : offsets[i + 1]] = trajectory_boxes(video, target)[window_start[i] : window_end[i]]
+            start, end = int(window_start[i]), int(window_end[i])
+            boxes[offsets[i] : offsets[i + 1]] = trajectory_boxes(video, target, start, end)
     defects = {}
     empty = int((gt_end <= gt_start).sum())
     if empty:
@@ -271,7 +283,7 @@ def resolve_vidstg(gt: GroundTruth, protocol: TubeProtocol) -> ScoringTable:
 
 class VidstgAdapter(TubeAdapter):
     name = "vidstg"
-    version = 1
+    version = 2  # 2: videos with unusable facts are refused before caching
 
     def default_annotations(self, split: str) -> Path:
         return cache_root() / "vidstg" / f"{split}_annotations.json"
@@ -294,7 +306,9 @@ class VidstgAdapter(TubeAdapter):
 
             def build() -> GroundTruth:  # temporal only: the sentences carry no boxes
                 entries = decode_annotation(source.data(), list[_Entry], path, "VidSTG annotation")
-                return vidstg_groundtruth(columns_from_official(entries), None, self.name, split)
+                columns = columns_from_official(entries)
+                columns.check(path)
+                return vidstg_groundtruth(columns, None, self.name, split, path)
 
         elif layout == "vidstg-official":
             vidor_dir = Path(vidor_dir)
@@ -315,6 +329,7 @@ class VidstgAdapter(TubeAdapter):
     def _from_official(self, data, path, index, split, progress) -> GroundTruth:
         entries = decode_annotation(data, list[_Entry], path, "VidSTG annotation")
         columns = columns_from_official(entries)
+        columns.check(path)
         wanted: dict[str, set[int]] = {}
         frame_counts: dict[str, int] = {}
         for video, target, frames in zip(columns.video_id, columns.target_id, columns.frame_count):
@@ -328,44 +343,59 @@ class VidstgAdapter(TubeAdapter):
                 index[video], wanted[video], frame_counts[video]
             ).items():
                 trajectories[video, tid] = boxes
-        return vidstg_groundtruth(columns, lambda v, t: trajectories[v, t], self.name, split)
+        return vidstg_groundtruth(columns, lambda v, t, a, b: trajectories[v, t][a:b], self.name, split, path)
 
     def _from_tubedetr(self, data, path, split, progress) -> GroundTruth:
         parsed = decode_annotation(data, _TubeFile, path, "TubeDETR VidSTG annotation")
         columns = columns_from_tubedetr(parsed.videos, path)
+        columns.check(path)
         frame_counts = dict(zip(columns.video_id, columns.frame_count))
         needed = sorted(set(zip(columns.video_id, columns.target_id)))
-        trajectories: dict[tuple[str, int], np.ndarray] = {}
+        trajectories: dict[tuple[str, int], SparseTrajectory] = {}
         for video, target in track(needed, len(needed), "Reading trajectories", progress):
             raw = parsed.trajectories.get(video, {}).get(str(target))
             if raw is None:
                 raise AnnotationError(f"trajectories[{quote(video)}][{quote(str(target))}] is missing", path=path)
             trajectories[video, target] = _tubedetr_trajectory(raw, frame_counts[video], path, video, target)
-        return vidstg_groundtruth(columns, lambda v, t: trajectories[v, t], self.name, split)
+        return vidstg_groundtruth(columns, lambda v, t, a, b: trajectories[v, t].window(a, b), self.name, split, path)
 
     def resolve(self, gt: GroundTruth, protocol: TubeProtocol) -> ScoringTable:
         return resolve_vidstg(gt, protocol)
 
 
+@dataclass(frozen=True)
+class SparseTrajectory:
+    """The boxes of one trajectory on the frames it has (``frames``, ``boxes_xyxy`` row by row)."""
+
+    frames: np.ndarray
+    boxes_xyxy: np.ndarray
+
+    def window(self, start: int, end: int) -> np.ndarray:
+        """Boxes on frames ``[start, end)``: ``(end - start, 4)``, NaN where the trajectory has no box."""
+        out = np.full((end - start, 4), np.nan)
+        inside = (self.frames >= start) & (self.frames < end)
+        out[self.frames[inside] - start] = self.boxes_xyxy[inside]
+        return out
+
+
 def _tubedetr_trajectory(
     raw: msgspec.Raw, frame_count: int, path: Path, video: str, target: int
-) -> np.ndarray:
-    """One trajectory ``{frame: {"bbox": [x, y, w, h]}}`` as a dense (frame_count, 4) xyxy array."""
+) -> SparseTrajectory:
+    """One trajectory ``{frame: {"bbox": [x, y, w, h]}}`` with frame keys in ``[0, frame_count)``."""
     try:
         with gc_paused():
             frames = _TRAJECTORY_DECODER.decode(raw)
     except msgspec.ValidationError as exc:
         raise AnnotationError(f"invalid trajectories[{quote(video)}][{quote(str(target))}]: {exc}", path=path) from None
-    boxes = np.full((frame_count, 4), np.nan)
     if not frames:
-        return boxes
+        return SparseTrajectory(np.zeros(0, dtype=np.int64), np.zeros((0, 4)))
     frame_ids = parse_ids(list(frames))
     if frame_ids is None or frame_ids.max() >= frame_count:
         raise AnnotationError(
             f"trajectories[{quote(video)}][{quote(str(target))}] has frame keys outside 0-{frame_count - 1}", path=path
         )
-    boxes[frame_ids] = xywh_to_xyxy(np.array([f.bbox for f in frames.values()], dtype=np.float64))
-    return boxes
+    boxes = xywh_to_xyxy(np.array([f.bbox for f in frames.values()], dtype=np.float64))
+    return SparseTrajectory(frame_ids, boxes)
 
 
 ADAPTER = VidstgAdapter()

@@ -19,7 +19,7 @@ import numpy as np
 from ..core.errors import AnnotationError, InputFileError, quote
 from ..core.ids import is_decimal
 from ..data.actions import ActionGroundTruth, SpatialQueries
-from .base import ActionDataset, DatasetAdapter, decode_annotation
+from .base import ActionDataset, DatasetAdapter, check_seconds, decode_annotation
 from .cache import AnnotationFile
 
 FILE_NAME = "youcook2_interactions.json"
@@ -50,16 +50,18 @@ def load_groundtruth(path: Path) -> tuple[ActionGroundTruth, dict[str, str]]:
     for video, per_index in release.boxes.items():
         for index, box in per_index.items():
             if not is_decimal(index):
-                raise AnnotationError(f"video {video}: box index {quote(index)} is not an integer", path=path)
+                raise AnnotationError(f"box index {quote(index)} is not an integer", path=path, sample_id=video,
+                                      field="boxes")
+            check_seconds(path, video, f"boxes[{quote(index)}]", int(index))
             rows.append((video_of[video], int(index), box))
+    for position, segment in enumerate(release.segments):
+        check_seconds(path, segment.video_id, f"segments[{position}].segment", *segment.segment)
     box_video = np.array([r[0] for r in rows], dtype=np.int64)
     box_second = np.array([r[1] for r in rows], dtype=np.int64)
     box_xyxy = np.array([r[2] for r in rows], dtype=np.float64).reshape(-1, 4)
     segment_video = np.array([video_of[s.video_id] for s in release.segments], dtype=np.int64)
     segment_start = np.array([s.segment[0] for s in release.segments], dtype=np.int64)
     segment_end = np.array([s.segment[1] for s in release.segments], dtype=np.int64)
-    if (segment_end < segment_start).any():
-        raise AnnotationError("a segment ends before it starts", path=path)
 
     area = np.maximum(box_xyxy[:, 2] - box_xyxy[:, 0], 0) * np.maximum(box_xyxy[:, 3] - box_xyxy[:, 1], 0)
     valid = area > 0

@@ -162,7 +162,7 @@ def label_predictions(predictions: dict, path, meta, task: str) -> ActionPredict
         if task == "spatio-temporal":
             extra = set(entry) - {"seconds", "tubes"}
             if extra:
-                raise FormatError(f"unknown field {quote(sorted(extra)[0])} (a video has 'seconds' and 'tubes')",
+                raise FormatError(f"unknown field {quote(min(extra))} (a video has 'seconds' and 'tubes')",
                                   path=path, sample_id=video)
             per_second = require_dict(per_second, path, "'seconds'", sample_id=video, field="seconds",
                                       keys_are="second")

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
 
 from ..core import atomic
 from ..core.errors import FormatError, InputFileError, InvalidValueError
+from ..core.jsonio import max_input_bytes, too_large
 from ..data.tubes import Predictions
 from .base import PredictionFormat
 from .envelope import TUBE_PREDICTIONS, check_envelope, provenance
@@ -35,9 +38,21 @@ def _read_table(path: Path, columns: tuple[str, ...]):
     import pyarrow.parquet as pq
 
     try:
-        table = pq.ParquetFile(path).read()  # not pq.read_table: that imports the whole dataset API
+        mode = os.stat(path)
     except FileNotFoundError:
         raise InputFileError("missing from the Parquet container", path=path) from None
+    except OSError as exc:
+        raise InputFileError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    if not stat.S_ISREG(mode.st_mode):
+        raise InputFileError("not a regular file", path=path)
+    if mode.st_size > max_input_bytes():
+        raise too_large(path, "holds")
+    try:
+        parquet = pq.ParquetFile(path)  # not pq.read_table: that imports the whole dataset API
+        metadata = parquet.metadata
+        if sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups)) > max_input_bytes():
+            raise too_large(path, "decompresses to")
+        table = parquet.read()
     except (pa.ArrowException, OSError) as exc:
         raise InputFileError(f"not a readable Parquet file ({exc})", path=path) from None
     missing = [c for c in columns if c not in table.column_names]

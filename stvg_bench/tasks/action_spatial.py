@@ -44,11 +44,19 @@ class ActionSpatialTask(ActionTask):
         TaskOption("mask_threshold", None, finite_number("mask_threshold")),
     )
     per_sample_columns = (
+        ColumnField("group", "query group: the video (GroundingYouTube) or the segment id (YouCook2)"),
         ColumnField("video_id", "video"),
-        ColumnField("queries", "spatial queries of the video"),
-        ColumnField("scored", "queries scored (all, or those with a prediction under --missing skip)"),
-        ColumnField("hits", "queries whose point hits the ground-truth box"),
-        ColumnField("iou_correct", "queries whose box or mask passes the IoU threshold (NaN without IoU scores)"),
+        ColumnField("second", "annotated second"),
+        ColumnField("query", "the step (GroundingYouTube) or the segment's sentence (YouCook2)"),
+        *(ColumnField(f"gt_{c}", f"ground-truth box {c}, pixels") for c in ("x1", "y1", "x2", "y2")),
+        ColumnField("prediction", "point, box, heatmap, or missing"),
+        ColumnField("point_x", "the point scored by the pointing game (a box's centre, a heatmap's argmax), pixels"),
+        ColumnField("point_y", "as point_x"),
+        *(ColumnField(f"pred_{c}", f"predicted box {c}, pixels (NaN unless a box)") for c in ("x1", "y1", "x2", "y2")),
+        ColumnField("scored", "counted in the metrics (false only for a missing query under --missing skip)"),
+        ColumnField("hit", "the point lies in the ground-truth box (bounds inclusive)"),
+        ColumnField("iou", "IoU of the box or thresholded mask with the ground-truth box (NaN without IoU scores)"),
+        ColumnField("iou_correct", "the IoU passes the protocol's threshold (false without IoU scores)"),
     )
 
     def fields(self, protocol: ActionProtocol, options: dict) -> tuple[MetricField, ...]:
@@ -112,6 +120,7 @@ class ActionSpatialTask(ActionTask):
         kinds = predictions.spatial_kind[row]
         can_iou = (kinds == BOX) | ((kinds == HEATMAP) & (options["mask_threshold"] is not None))
         iou_correct = None
+        iou = np.full(len(row), np.nan)
         if len(row) and can_iou[found].all():
             iou = np.zeros(len(row))
             box_rows = found & (kinds == BOX)
@@ -143,14 +152,8 @@ class ActionSpatialTask(ActionTask):
         def statistic(counts: np.ndarray) -> np.ndarray:
             return np.concatenate([s(counts) for s in statistics], axis=1)
 
-        per_video = {
-            "video_id": gt.video_ids,
-            "queries": np.bincount(queries.video, minlength=n_videos),
-            "scored": denominators[:, 0],
-            "hits": numerators[:, 0],
-            "iou_correct": numerators[:, 1] if iou_correct is not None else np.full(n_videos, np.nan),
-        }
-        return Measurement(present, {"all": (n_videos, statistic)}, per_video, warnings)
+        per_query = per_query_columns(gt, predictions, row, found, points[row], scored, hit, iou, iou_correct)
+        return Measurement(present, {"all": (n_videos, statistic)}, per_query, warnings)
 
     @staticmethod
     def _points(state: ActionState, predictions: ActionPredictions, videos, labels, path) -> np.ndarray:
@@ -180,6 +183,37 @@ class ActionSpatialTask(ActionTask):
         for (height, width), rows, grids in heatmap_batches(predictions, heat):
             points[rows] = argmax_points(grids, height, width)
         return points
+
+
+PREDICTION_KINDS = np.array(["point", "box", "heatmap", "missing"])
+
+
+def per_query_columns(gt, predictions, row, found, points, scored, hit, iou, iou_correct) -> dict:
+    """One row per spatial query, in the ground truth's order (the declared per-sample columns)."""
+    queries = gt.queries
+    if queries.group_kind == "video":
+        text = np.array(gt.steps, dtype=object)[queries.step] if len(gt.steps) else np.full(len(row), "")
+    else:
+        text = gt.segment_text[queries.group]
+    kind = np.where(found, predictions.spatial_kind[row], len(PREDICTION_KINDS) - 1)
+    boxes = np.where(found[:, None] & (kind == BOX)[:, None], predictions.spatial_box[row], np.nan)
+    points = np.where(found[:, None], points, np.nan)
+    columns = {
+        "group": queries.group_names[queries.group],
+        "video_id": gt.video_ids[queries.video],
+        "second": queries.second,
+        "query": np.asarray(text, dtype=str),
+        **{f"gt_{c}": queries.gt_xyxy[:, k] for k, c in enumerate(("x1", "y1", "x2", "y2"))},
+        "prediction": PREDICTION_KINDS[kind],
+        "point_x": points[:, 0],
+        "point_y": points[:, 1],
+        **{f"pred_{c}": boxes[:, k] for k, c in enumerate(("x1", "y1", "x2", "y2"))},
+        "scored": scored,
+        "hit": hit,
+        "iou": iou,
+        "iou_correct": iou_correct if iou_correct is not None else np.zeros(len(row), dtype=bool),
+    }
+    return columns
 
 
 def heatmap_batches(predictions: ActionPredictions, rows: np.ndarray, size: int = 256):

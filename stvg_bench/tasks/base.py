@@ -25,7 +25,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..core.errors import DatasetMismatchError, OptionError, SampleIdError, quote
@@ -180,21 +180,41 @@ def check_dataset_and_split(dataset, predictions) -> None:
 
 
 def task_for(dataset, task: str | Task | None = None) -> Task:
-    """The task scoring ``dataset``: by registry name or ``--task`` value, or the dataset's only task."""
-    from ..registries import TASKS
+    """The task scoring ``dataset`` (a loaded dataset or a registered name): by registry name or ``--task``
+    value, or the dataset's only task."""
+    from ..registries import DATASETS, TASKS
 
-    offered = dataset.adapter.info.tasks
+    name = dataset if isinstance(dataset, str) else dataset.name
+    offered = DATASETS.info(name).tasks
     if isinstance(task, Task):
         if task.name not in offered:
-            raise OptionError(f"{dataset.name} is not scored by the {task.name} task")
+            raise OptionError(f"{name} is not scored by the {task.name} task")
         return task
-    chosen = [name for name in offered if task in (None, name, TASKS.info(name).option)]
+    chosen = [t for t in offered if task in (None, t, TASKS.info(t).option)]
     if len(chosen) == 1:
         return TASKS.get(chosen[0])
-    options = ", ".join(TASKS.info(name).option for name in offered)
+    options = ", ".join(TASKS.info(t).option for t in offered)
     if task is None:
-        raise OptionError(f"{dataset.name}: choose --task ({options})")
-    raise OptionError(f"{dataset.name} has no task {quote(task)}; choose one of {options}")
+        raise OptionError(f"{name}: choose --task ({options})")
+    raise OptionError(f"{name} has no task {quote(task)}; choose one of {options}")
+
+
+@dataclass(frozen=True)
+class ScoringPlan:
+    """The task, its parsed options and the protocol, resolved from names before any data is read."""
+
+    task: Task
+    options: dict
+    protocol: Protocol
+
+    @classmethod
+    def resolve(cls, dataset, protocol: str | Protocol | None = None, task: str | Task | None = None,
+                **options) -> ScoringPlan:
+        """Refuse an unknown task, a protocol the task does not score under and any option value outside
+        its domain; ``dataset`` is a loaded dataset or a registered name."""
+        chosen = task_for(dataset, task)
+        parsed = chosen.parse_options(options)
+        return cls(chosen, parsed, chosen.protocol(protocol, parsed))
 
 
 class Evaluator:
@@ -213,15 +233,14 @@ class Evaluator:
 
     def __init__(self, dataset, protocol: str | Protocol | None = None, task: str | Task | None = None,
                  **options) -> None:
-        self.task = task_for(dataset, task)
+        plan = ScoringPlan.resolve(dataset, protocol, task, **options)
+        self.task, self.options, self.protocol = plan.task, plan.options, plan.protocol
         self.dataset = dataset
-        self.options = self.task.parse_options(options)
-        self.protocol = self.task.protocol(protocol, self.options)
         self.state = self.task.prepare(dataset, self.protocol, self.options)
 
     def score(self, predictions, ci: bool = True, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> ScoreResult:
         """Score ``predictions``; with ``ci`` add 95% bootstrap intervals (docs/METRICS.md §6)."""
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         clock = time.perf_counter()
         self.check(predictions)
         measured = self.task.measure(self.state, predictions)

@@ -60,6 +60,7 @@ class TubeGroundingTask(Task):
     per_sample_columns = (
         ColumnField("sample_id", "sample id (TubeDETR order)"),
         ColumnField("video_id", "video of the sample"),
+        ColumnField("sentence", "the query sentence"),
         ColumnField("query_type", "declarative / interrogative (VidSTG), all (HC-STVG)"),
         ColumnField("gt_start", "ground-truth start frame as scored"),
         ColumnField("gt_end", "ground-truth end frame as plugged into the half-open tIoU"),
@@ -136,6 +137,7 @@ class TubeGroundingTask(Task):
         per_sample = {
             "sample_id": samples.sample_id,
             "video_id": np.asarray(gt.video_id)[samples.sample_id],
+            "sentence": np.asarray(gt.sentence)[samples.sample_id],
             "query_type": np.asarray(gt.query_type_names, dtype=object)[samples.query_type],
             "gt_start": samples.gt_start,
             "gt_end": samples.gt_end,
