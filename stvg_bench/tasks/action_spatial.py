@@ -50,6 +50,13 @@ class ActionSpatialTask(ActionTask):
         ColumnField("hits", "queries whose point hits the ground-truth box"),
         ColumnField("iou_correct", "queries whose box or mask passes the IoU threshold (NaN without IoU scores)"),
     )
+    per_step_columns = (
+        ColumnField("step", "step class the queries are asked with (GroundingYouTube)"),
+        ColumnField("queries", "spatial queries of the step, over all videos"),
+        ColumnField("scored", "those scored"),
+        ColumnField("hits", "those whose point hits the ground-truth box"),
+        ColumnField("iou_correct", "those whose box or mask passes the IoU threshold (NaN without IoU scores)"),
+    )
 
     def fields(self, protocol: ActionProtocol, options: dict) -> tuple[MetricField, ...]:
         rule = ">" if protocol.iou_rule == "greater" else ">="
@@ -150,7 +157,8 @@ class ActionSpatialTask(ActionTask):
             "hits": numerators[:, 0],
             "iou_correct": numerators[:, 1] if iou_correct is not None else np.full(n_videos, np.nan),
         }
-        return Measurement(present, {"all": (n_videos, statistic)}, per_video, warnings)
+        return Measurement(present, {"all": (n_videos, statistic)}, per_video, warnings,
+                           per_step=_per_step(gt.steps, queries.step, scored, hit, iou_correct))
 
     @staticmethod
     def _points(state: ActionState, predictions: ActionPredictions, videos, labels, path) -> np.ndarray:
@@ -180,6 +188,22 @@ class ActionSpatialTask(ActionTask):
         for (height, width), rows, grids in heatmap_batches(predictions, heat):
             points[rows] = argmax_points(grids, height, width)
         return points
+
+
+def _per_step(steps: tuple[str, ...], step: np.ndarray, scored: np.ndarray, hit: np.ndarray,
+              iou_correct: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Query counts per step class (rows: classes with a query, vocabulary order); empty without classes."""
+    if not (step >= 0).any():
+        return {}
+    classes = np.unique(step[step >= 0])
+
+    def count(weights):
+        return np.bincount(step[step >= 0], weights=weights[step >= 0], minlength=len(steps))[classes]
+
+    ones = np.ones(len(step))
+    return {"step": np.asarray(steps, dtype=object)[classes], "queries": count(ones).astype(np.int64),
+            "scored": count(scored).astype(np.int64), "hits": count(hit & scored).astype(np.int64),
+            "iou_correct": np.full(len(classes), np.nan) if iou_correct is None else count(iou_correct & scored)}
 
 
 def heatmap_batches(predictions: ActionPredictions, rows: np.ndarray, size: int = 256):
