@@ -19,7 +19,7 @@ env: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,annotation,leaderboard,screenshot]'
+	$(BIN)/python -m pip install --quiet -e '.[test,annotation,leaderboard,plot,screenshot]'
 	touch $(STAMP)
 
 labelstudio: $(LS_STAMP)

@@ -17,6 +17,8 @@ def add_commands(commands) -> None:
                        help="95%% bootstrap intervals (default: on; --no-ci skips them)")
     score.add_argument("--out", help="write the results here (stvg-bench/results version 2, JSON)")
     score.add_argument("--per-sample", help="write per-sample scores here (.csv or .parquet)")
+    score.add_argument("--plot", metavar="DIR", help="write the result's plots here, SVG and PNG (the plot extra: "
+                       "matplotlib)")
     score.set_defaults(handler=run_score)
 
     validate = commands.add_parser("validate", help="check a prediction file without scoring it",
@@ -50,6 +52,10 @@ def run_score(args) -> int:
         write_json(result_document(result), args.out)
     if args.per_sample:
         write_per_sample(result, args.per_sample)
+    if args.plot:
+        from ..results.plots import write_plots
+
+        write_plots(result, args.plot)
     print_score(result, console())
     return 0
 

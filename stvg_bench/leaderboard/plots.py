@@ -1,27 +1,26 @@
 """The plots: a forest plot and best-score-by-year per board, and reported versus reproduced across boards.
 
-SVGs are byte-stable: a fixed hash salt, no date in the metadata, text kept as
-text (``svg.fonttype: none``) in one font family, and matplotlib pinned in the
-``leaderboard`` extra. Rendering is cached (``<cache>/leaderboard/plots``) by
-the sha256 of what a plot shows, the matplotlib version and the sha256 of this
-module's source (a change to the drawing code is never served from a stale
+SVGs are byte-stable (:mod:`stvg_bench.results.plotting`: a fixed hash salt,
+no date in the metadata, text kept as text in one font family), with
+matplotlib pinned in the ``leaderboard`` extra. Rendering is cached
+(``<cache>/leaderboard/plots``) by the sha256 of what a plot shows, the
+matplotlib version and the sha256 of the drawing code (this module and the
+shared rendering module: a change to either is never served from a stale
 entry), so a build with nothing changed does not import matplotlib at all.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from functools import cache
 from pathlib import Path
 
 from ..core import atomic
+from ..results import plotting
 
 SCATTER_NAME = "plots/reported-vs-reproduced.svg"
 PUBLISHED = ("fully", "weakly", "self", "zero-shot")
-RC = {"svg.hashsalt": "stvg-bench", "svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 8,
-      "axes.titlesize": 9, "axes.grid": True, "grid.alpha": 0.3}
 COLORS = ("#1f6feb", "#d1242f", "#1a7f37", "#8250df")
 
 
@@ -169,22 +168,15 @@ def _figure_size(data: dict) -> tuple[float, float]:
 
 def svg(data: dict) -> bytes:
     """Draw ``data`` (a ``*_data`` dict) as a byte-stable SVG."""
-    import matplotlib
-    from matplotlib.backends.backend_svg import FigureCanvasSVG
-    from matplotlib.figure import Figure
-
-    with matplotlib.rc_context(RC):
-        figure = Figure(figsize=_figure_size(data), layout="constrained")
-        FigureCanvasSVG(figure)
-        DRAW[data["kind"]](figure, data)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
+    return plotting.render(lambda figure: DRAW[data["kind"]](figure, data), _figure_size(data))["svg"]
 
 
 @cache
 def _code_sha256() -> str:
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for source in (__file__, plotting.__file__):
+        digest.update(hashlib.sha256(Path(source).read_bytes()).digest())
+    return digest.hexdigest()
 
 
 @cache

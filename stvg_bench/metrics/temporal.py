@@ -73,15 +73,30 @@ def _per_video_class(grid: SecondGrid, cells: np.ndarray, steps: np.ndarray, wei
     return counts.reshape(grid.n_videos, grid.n_steps)
 
 
-def _mean_over(values: np.ndarray, defined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def mean_per_video(values: np.ndarray, defined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-video mean over the defined entries of each row, and whether any was defined."""
     count = defined.sum(axis=1)
     total = np.where(defined, values, 0.0).sum(axis=1)
     return np.where(count > 0, total / np.maximum(count, 1), 0.0), count > 0
 
 
-def iod_jaccard(grid: SecondGrid, predicted_step: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per-video IoD and Jaccard, without and with background: ``{name: (values, defined)}``."""
+@dataclass(frozen=True)
+class ClassScores:
+    """Per (video, step class) scores, ``(n_videos, n_steps)``; class 0 is background.
+
+    ``iod`` / ``jaccard`` (§4): 0 where undefined; ``gt_present``: the class is in the video's ground truth
+    (background: the video has a background second); ``predicted``: some second of the video is predicted
+    as the class (background: left or labelled background).
+    """
+
+    iod: np.ndarray
+    jaccard: np.ndarray
+    gt_present: np.ndarray
+    predicted: np.ndarray
+
+
+def iod_jaccard_per_class(grid: SecondGrid, predicted_step: np.ndarray) -> ClassScores:
+    """IoD and Jaccard of every (video, class), background included (§4)."""
     gt_count = _per_video_class(grid, grid.member_cell, grid.member_step)
     background_cells = np.flatnonzero(grid.background)
     gt_count[:, 0] = np.bincount(grid.video_of(background_cells), minlength=grid.n_videos)
@@ -91,23 +106,35 @@ def iod_jaccard(grid: SecondGrid, predicted_step: np.ndarray) -> dict[str, tuple
     tp = _per_video_class(grid, grid.member_cell[agree], grid.member_step[agree])
     tp[:, 0] = np.bincount(grid.video_of(background_cells[predicted_step[background_cells] == 0]),
                            minlength=grid.n_videos)
-    present = gt_count > 0
     iod = np.zeros(tp.shape)
     np.divide(tp, predicted_count, out=iod, where=predicted_count > 0)
     union = predicted_count + gt_count - tp
     jaccard = np.zeros(tp.shape)
     np.divide(tp, union, out=jaccard, where=union > 0)
+    return ClassScores(iod, jaccard, gt_count > 0, predicted_count > 0)
+
+
+def iod_jaccard(grid: SecondGrid, predicted_step: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per-video IoD and Jaccard, without and with background: ``{name: (values, defined)}``."""
+    return video_iod_jaccard(iod_jaccard_per_class(grid, predicted_step))
+
+
+def video_iod_jaccard(scores: ClassScores) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """:func:`iod_jaccard` from the per-class scores."""
+    present = scores.gt_present
     steps_only = present.copy()
     steps_only[:, 0] = False
     out = {}
     for suffix, classes in (("no_bg", steps_only), ("with_bg", present)):
-        out[f"IoD_{suffix}"] = _mean_over(iod, classes & (predicted_count > 0))
-        out[f"Jaccard_{suffix}"] = _mean_over(jaccard, classes)
+        out[f"IoD_{suffix}"] = mean_per_video(scores.iod, classes & scores.predicted)
+        out[f"Jaccard_{suffix}"] = mean_per_video(scores.jaccard, classes)
     return out
 
 
-def iou_pointing(grid: SecondGrid, predicted_step: np.ndarray, predicted_point: np.ndarray):
-    """Per-video IoU+Pointing: ``(values, defined)``."""
+def iou_pointing_per_class(grid: SecondGrid, predicted_step: np.ndarray, predicted_point: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """IoU+Pointing of every (video, class): ``(values, defined)``, ``(n_videos, n_steps)``; background
+    (class 0) is never defined."""
     judged = ~np.isnan(grid.gt_box[grid.member_cell]).any(axis=1)
     unjudged = ~judged & (grid.member_step > 0)
     cells, steps = grid.member_cell[judged], grid.member_step[judged]
@@ -124,7 +151,12 @@ def iou_pointing(grid: SecondGrid, predicted_step: np.ndarray, predicted_point: 
     union[:, 0] = 0  # background is a class but is not averaged
     iou = np.zeros(union.shape)
     np.divide(correct, union, out=iou, where=union > 0)
-    return _mean_over(iou, union > 0)
+    return iou, union > 0
+
+
+def iou_pointing(grid: SecondGrid, predicted_step: np.ndarray, predicted_point: np.ndarray):
+    """Per-video IoU+Pointing: ``(values, defined)``."""
+    return mean_per_video(*iou_pointing_per_class(grid, predicted_step, predicted_point))
 
 
 def dense_labels(grid: SecondGrid, video: np.ndarray, second: np.ndarray, step: np.ndarray,

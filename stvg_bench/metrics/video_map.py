@@ -28,6 +28,8 @@ counts, copies of a detection sitting next to each other in score order).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..core.geometry import box_area, box_intersection
@@ -131,17 +133,12 @@ def true_positives(detections: Tubes, n_instances: int, pairs, thresholds: tuple
     return flags
 
 
-def weighted_ap(tp: np.ndarray, class_of: np.ndarray, weights: np.ndarray, n_gt: np.ndarray) -> np.ndarray:
-    """All-point interpolated AP per class for each row of weights.
+def _ranked(tp: np.ndarray, class_of: np.ndarray, weights: np.ndarray, n_gt: np.ndarray):
+    """Per detection and row of weights: its class's precision so far, the envelope, the recall it adds.
 
-    ``tp`` (D,) flags and ``class_of`` (D,) classes of detections sorted by class
-    then rank; ``weights`` (R, D) multiplicity of each detection; ``n_gt`` (R, C)
-    weighted GT counts. Returns (R, C), NaN where a class has no GT.
+    Arguments as for :func:`weighted_ap` (``tp`` not empty). Returns ``(starts, class_tp, precision, envelope,
+    recall_step)``: ``starts`` the first detection of each class; the others ``(R, D)``.
     """
-    n_classes = n_gt.shape[1]
-    rows = weights.shape[0]
-    if len(tp) == 0:
-        return np.where(n_gt > 0, 0.0, np.nan)
     starts = np.flatnonzero(np.r_[True, class_of[1:] != class_of[:-1]])
     cum_tp = np.cumsum(weights * tp, axis=1)
     cum_all = np.cumsum(weights, axis=1)
@@ -156,33 +153,134 @@ def weighted_ap(tp: np.ndarray, class_of: np.ndarray, weights: np.ndarray, n_gt:
     offset = 2.0 * (class_of.max() - class_of + 1)
     envelope = np.maximum.accumulate((precision + offset)[:, ::-1], axis=1)[:, ::-1] - offset
     gt_of_detection = n_gt[:, class_of]
-    step = np.zeros(class_tp.shape)
-    np.divide(weights * tp, gt_of_detection, out=step, where=gt_of_detection > 0)
-    ap = np.zeros((rows, n_classes))
-    sums = np.add.reduceat(step * envelope, starts, axis=1)
-    ap[:, class_of[starts]] = sums
+    recall_step = np.zeros(class_tp.shape)
+    np.divide(weights * tp, gt_of_detection, out=recall_step, where=gt_of_detection > 0)
+    return starts, class_tp, precision, envelope, recall_step
+
+
+def _ap_sums(starts: np.ndarray, class_of: np.ndarray, envelope: np.ndarray, recall_step: np.ndarray,
+             n_gt: np.ndarray) -> np.ndarray:
+    ap = np.zeros(n_gt.shape)
+    ap[:, class_of[starts]] = np.add.reduceat(recall_step * envelope, starts, axis=1)
     return np.where(n_gt > 0, ap, np.nan)
 
 
-def map_statistic(detections: Tubes, instances: Tubes, flags: np.ndarray, n_videos: int, n_classes: int):
-    """Statistic of video weights -> (R, n_thresholds + 1): mAP at each threshold of ``flags``, and their mean."""
+def weighted_ap(tp: np.ndarray, class_of: np.ndarray, weights: np.ndarray, n_gt: np.ndarray) -> np.ndarray:
+    """All-point interpolated AP per class for each row of weights.
+
+    ``tp`` (D,) flags and ``class_of`` (D,) classes of detections sorted by class
+    then rank; ``weights`` (R, D) multiplicity of each detection; ``n_gt`` (R, C)
+    weighted GT counts. Returns (R, C), NaN where a class has no GT.
+    """
+    if len(tp) == 0:
+        return np.where(n_gt > 0, 0.0, np.nan)
+    starts, _, _, envelope, recall_step = _ranked(tp, class_of, weights, n_gt)
+    return _ap_sums(starts, class_of, envelope, recall_step, n_gt)
+
+
+def _mean_over_classes(ap: np.ndarray, n_gt: np.ndarray) -> np.ndarray:
+    """mAP per row: the mean AP over the classes with GT (NaN when there is none)."""
+    classes_with_gt = (n_gt > 0).sum(axis=1)
+    return np.where(classes_with_gt > 0, np.nansum(ap, axis=1) / np.maximum(classes_with_gt, 1), np.nan)
+
+
+def _scored_detections(detections: Tubes, instances: Tubes, flags: np.ndarray):
+    """Detections in :func:`detection_order` whose class has a GT instance: (class, video, flags)."""
     order = detection_order(detections)
     class_of = detections.step[order]
     det_video = detections.video[order]
     keep = np.isin(class_of, np.unique(instances.step))  # classes without GT instances do not count
-    class_of, det_video, flags = class_of[keep], det_video[keep], flags[:, keep]
+    return class_of[keep], det_video[keep], flags[:, keep]
+
+
+def map_statistic(detections: Tubes, instances: Tubes, flags: np.ndarray, n_videos: int, n_classes: int):
+    """Statistic of video weights -> (R, n_thresholds + 1): mAP at each threshold of ``flags``, and their mean."""
+    class_of, det_video, flags = _scored_detections(detections, instances, flags)
     gt_per_video_class = np.zeros((n_videos, n_classes))
     np.add.at(gt_per_video_class, (instances.video, instances.step), 1.0)
 
     def statistic(counts: np.ndarray) -> np.ndarray:
         n_gt = counts @ gt_per_video_class
         weights = counts[:, det_video]
-        classes_with_gt = (n_gt > 0).sum(axis=1)
-        per_threshold = []
-        for k in range(flags.shape[0]):
-            ap_sum = np.nansum(weighted_ap(flags[k], class_of, weights, n_gt), axis=1)
-            per_threshold.append(np.where(classes_with_gt > 0, ap_sum / np.maximum(classes_with_gt, 1), np.nan))
+        per_threshold = [_mean_over_classes(weighted_ap(flags[k], class_of, weights, n_gt), n_gt)
+                         for k in range(flags.shape[0])]
         values = np.stack(per_threshold, axis=1)
         return np.concatenate([values, values.mean(axis=1, keepdims=True)], axis=1)
 
     return statistic
+
+
+@dataclass(frozen=True)
+class PrecisionRecall:
+    """The ranked detections of every step class at one threshold θ, on the full data (every video once).
+
+    Detections are those :func:`map_statistic` scores (classes with a GT instance), in
+    :func:`detection_order`; for detection k of class ``class_of[k]``: ``true_positive[k]``;
+    ``recall[k]`` = its class's true positives up to rank k / the class's GT instances;
+    ``precision[k]`` = those true positives / the class's detections up to rank k; ``envelope[k]`` = the
+    highest precision at rank k or later in its class; ``recall_step[k]`` = the recall it adds (1 / GT
+    instances for a true positive, else 0). Per class c (a step index): ``n_gt[c]`` GT instances and
+    ``ap[c] = Σ recall_step × envelope`` over its detections (0 without any, NaN without GT);
+    ``mean_ap`` = the mean of ``ap`` over classes with GT: video_mAP@θ, computed by the very arithmetic of
+    :func:`map_statistic` at unit weights, so the two are equal.
+    """
+
+    threshold: float
+    class_of: np.ndarray
+    true_positive: np.ndarray
+    recall: np.ndarray
+    precision: np.ndarray
+    envelope: np.ndarray
+    recall_step: np.ndarray
+    n_gt: np.ndarray
+    ap: np.ndarray
+    mean_ap: float
+
+
+def precision_recall(detections: Tubes, instances: Tubes, flags: np.ndarray, thresholds: tuple[float, ...],
+                     n_videos: int, n_classes: int) -> tuple[PrecisionRecall, ...]:
+    """One :class:`PrecisionRecall` per threshold of ``flags`` (from :func:`true_positives`)."""
+    class_of, det_video, flags = _scored_detections(detections, instances, flags)
+    gt_per_video_class = np.zeros((n_videos, n_classes))
+    np.add.at(gt_per_video_class, (instances.video, instances.step), 1.0)
+    counts = np.ones((1, n_videos))
+    n_gt = counts @ gt_per_video_class
+    weights = counts[:, det_video]
+    out = []
+    for k, theta in enumerate(thresholds):
+        tp = flags[k]
+        if len(tp):
+            starts, class_tp, precision, envelope, recall_step = _ranked(tp, class_of, weights, n_gt)
+            ap = _ap_sums(starts, class_of, envelope, recall_step, n_gt)
+        else:
+            class_tp = precision = envelope = recall_step = np.zeros((1, 0))
+            ap = weighted_ap(tp, class_of, weights, n_gt)
+        recall = np.zeros(len(tp))
+        gt_of_detection = n_gt[0, class_of]
+        np.divide(class_tp[0], gt_of_detection, out=recall, where=gt_of_detection > 0)
+        out.append(PrecisionRecall(float(theta), class_of, tp, recall, precision[0], envelope[0], recall_step[0],
+                                   n_gt[0], ap[0], float(_mean_over_classes(ap, n_gt)[0])))
+    return tuple(out)
+
+
+def class_mean_curve(curve: PrecisionRecall) -> tuple[np.ndarray, np.ndarray]:
+    """The interpolated precision averaged over the classes with GT, as a step function of recall.
+
+    Each class's interpolated precision at recall r is the highest precision at any rank whose recall is at
+    least r (0 beyond the class's final recall): the precision envelope read at its true positives. Returns
+    ``(edges, values)``: ``values[i]`` on the recall interval ``(edges[i], edges[i + 1]]``, ``edges`` from 0
+    to 1. The area under it, ``Σ diff(edges) × values``, is ``curve.mean_ap`` (up to rounding): each
+    class's area is its AP.
+    """
+    tp = curve.true_positive
+    edges = np.unique(np.r_[0.0, curve.recall[tp], 1.0])
+    classes = np.flatnonzero(curve.n_gt > 0)
+    total = np.zeros(len(edges) - 1)
+    for c in classes.tolist():
+        rows = tp & (curve.class_of == c)
+        recall, envelope = curve.recall[rows], curve.envelope[rows]
+        if not len(recall):
+            continue
+        first_reaching = np.searchsorted(recall, edges[1:], side="left")
+        total += np.where(first_reaching < len(recall), envelope[np.minimum(first_reaching, len(recall) - 1)], 0.0)
+    return edges, total / max(len(classes), 1)

@@ -76,7 +76,10 @@ class ScoreResult:
     ``n_samples`` counts and the bootstrap resamples (``samples``; ``videos`` for actions); ``inputs`` every
     input (``predictions`` and the annotation files: path and sha256);
     ``method`` the prediction file's free metadata; ``per_sample`` the columns
-    of the per-sample table declared by ``per_sample_columns``;
+    of the per-sample table declared by ``per_sample_columns``; ``per_step`` the columns of the per-step
+    table declared by ``per_step_columns`` (action tasks on data with step classes; empty otherwise);
+    ``precision_recall`` the ranked detections behind each video mAP threshold
+    (:class:`~stvg_bench.metrics.video_map.PrecisionRecall`; empty without tubes);
     ``resampling[group]`` the number of resampling units and the statistic of
     resampling weights that recomputes every metric of the group (for paired
     comparisons); ``provenance`` the stvg-bench version, git commit, start time,
@@ -103,6 +106,9 @@ class ScoreResult:
     per_sample: dict[str, np.ndarray] = field(repr=False)
     resampling: dict[str, tuple[int, Statistic]] = field(repr=False)
     provenance: dict = field(default_factory=dict, repr=False)
+    per_step_columns: tuple[ColumnField, ...] = field(default=(), repr=False)
+    per_step: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    precision_recall: tuple = field(default=(), repr=False)
 
     @property
     def metric_names(self) -> tuple[str, ...]:

@@ -97,6 +97,20 @@ def videos_present(gt: ActionGroundTruth, predictions: ActionPredictions, missin
     return present, warnings
 
 
+def per_step_means(gt: ActionGroundTruth, columns: dict[str, tuple[np.ndarray, np.ndarray]],
+                   videos: np.ndarray) -> dict[str, np.ndarray]:
+    """A per-step table from per (video, class) scores: one row per class some video has (``videos``,
+    ``(n_videos, n_steps)`` flags), in vocabulary order; each column ``name: (values, defined)`` becomes the
+    mean over the videos where it is defined (NaN where none is)."""
+    steps = np.flatnonzero(videos.any(axis=0))
+    table = {"step": np.asarray(gt.steps, dtype=object)[steps], "videos": videos[:, steps].sum(axis=0)}
+    for name, (values, defined) in columns.items():
+        count = defined[:, steps].sum(axis=0)
+        total = np.where(defined, values, 0.0)[:, steps].sum(axis=0)
+        table[name] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return table
+
+
 @dataclass(frozen=True)
 class ActionState:
     """An action dataset prepared for one task: the protocol, the options and (for labels) the second grid."""

@@ -58,6 +58,13 @@ class ActionSpatialTask(ActionTask):
         ColumnField("iou", "IoU of the box or thresholded mask with the ground-truth box (NaN without IoU scores)"),
         ColumnField("iou_correct", "the IoU passes the protocol's threshold (false without IoU scores)"),
     )
+    per_step_columns = (
+        ColumnField("step", "step class the queries are asked with (GroundingYouTube)"),
+        ColumnField("queries", "spatial queries of the step, over all videos"),
+        ColumnField("scored", "those scored"),
+        ColumnField("hits", "those whose point hits the ground-truth box"),
+        ColumnField("iou_correct", "those whose box or mask passes the IoU threshold (NaN without IoU scores)"),
+    )
 
     def fields(self, protocol: ActionProtocol, options: dict) -> tuple[MetricField, ...]:
         rule = ">" if protocol.iou_rule == "greater" else ">="
@@ -153,7 +160,8 @@ class ActionSpatialTask(ActionTask):
             return np.concatenate([s(counts) for s in statistics], axis=1)
 
         per_query = per_query_columns(gt, predictions, row, found, points[row], scored, hit, iou, iou_correct)
-        return Measurement(present, {"all": (n_videos, statistic)}, per_query, warnings)
+        return Measurement(present, {"all": (n_videos, statistic)}, per_query, warnings,
+                           per_step=_per_step(gt.steps, queries.step, scored, hit, iou_correct))
 
     @staticmethod
     def _points(state: ActionState, predictions: ActionPredictions, videos, labels, path) -> np.ndarray:
@@ -214,6 +222,22 @@ def per_query_columns(gt, predictions, row, found, points, scored, hit, iou, iou
         "iou_correct": iou_correct if iou_correct is not None else np.zeros(len(row), dtype=bool),
     }
     return columns
+
+
+def _per_step(steps: tuple[str, ...], step: np.ndarray, scored: np.ndarray, hit: np.ndarray,
+              iou_correct: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Query counts per step class (rows: classes with a query, vocabulary order); empty without classes."""
+    if not (step >= 0).any():
+        return {}
+    classes = np.unique(step[step >= 0])
+
+    def count(weights):
+        return np.bincount(step[step >= 0], weights=weights[step >= 0], minlength=len(steps))[classes]
+
+    ones = np.ones(len(step))
+    return {"step": np.asarray(steps, dtype=object)[classes], "queries": count(ones).astype(np.int64),
+            "scored": count(scored).astype(np.int64), "hits": count(hit & scored).astype(np.int64),
+            "iou_correct": np.full(len(classes), np.nan) if iou_correct is None else count(iou_correct & scored)}
 
 
 def heatmap_batches(predictions: ActionPredictions, rows: np.ndarray, size: int = 256):

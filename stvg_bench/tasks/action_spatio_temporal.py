@@ -25,6 +25,7 @@ from .action_common import (
     check_seconds,
     index_of,
     missing_option,
+    per_step_means,
     step_indices,
     videos_present,
 )
@@ -46,6 +47,11 @@ class ActionSpatioTemporalTask(LabelledSecondsTask):
     )
     per_sample_columns = (ColumnField("video_id", "video"),
                           ColumnField("IoU+Pointing", "the video's IoU+Pointing; NaN where undefined"))
+    per_step_columns = (
+        ColumnField("step", "step class (background is not scored)"),
+        ColumnField("videos", "videos where the step is predicted or true on a judged second"),
+        ColumnField("IoU+Pointing", "the step's IoU+Pointing, mean over those videos"),
+    )
 
     def derive_protocol(self, protocol: ActionProtocol, options: dict) -> ActionProtocol:
         return protocol.with_tube_iou(options["tube_iou"]) if options["tube_iou"] is not None else protocol
@@ -66,7 +72,10 @@ class ActionSpatioTemporalTask(LabelledSecondsTask):
         gt, protocol, options = state.gt, state.protocol, state.options
         _, warnings = videos_present(gt, predictions, options["missing"])
         predicted_step, predicted_point = self.labels(state, predictions)
-        value, defined = temporal.iou_pointing(state.grid, predicted_step, predicted_point)
+        class_value, class_defined = temporal.iou_pointing_per_class(state.grid, predicted_step, predicted_point)
+        value, defined = temporal.mean_per_video(class_value, class_defined)
+        per_step = per_step_means(gt, {"IoU+Pointing": (class_value, class_defined)}, class_defined)
+        curves = ()
         fields = self.fields(protocol, options)
         present = [fields[0]]
         statistics = [ratio_statistic((value * defined)[:, None], defined[:, None].astype(np.float64))]
@@ -81,6 +90,8 @@ class ActionSpatioTemporalTask(LabelledSecondsTask):
             n_maps = len(protocol.map_thresholds) + 1
             present += fields[1 : 1 + n_maps]
             statistics.append(video_map.map_statistic(detections, instances, flags, gt.n_videos, len(gt.steps)))
+            curves = video_map.precision_recall(detections, instances, flags, protocol.map_thresholds, gt.n_videos,
+                                                len(gt.steps))
             if options["frame_map"]:
                 coco = frame_map(gt, detections)
                 present += fields[1 + n_maps :]
@@ -98,7 +109,8 @@ class ActionSpatioTemporalTask(LabelledSecondsTask):
             return np.concatenate([s(counts) for s in statistics], axis=1)
 
         per_video = {"video_id": gt.video_ids, "IoU+Pointing": np.where(defined, value, np.nan)}
-        return Measurement(tuple(present), {"all": (gt.n_videos, statistic)}, per_video, warnings)
+        return Measurement(tuple(present), {"all": (gt.n_videos, statistic)}, per_video, warnings,
+                           per_step=per_step, precision_recall=curves)
 
     @staticmethod
     def _detections(gt, predictions: ActionPredictions) -> Tubes:

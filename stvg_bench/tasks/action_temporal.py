@@ -14,7 +14,7 @@ from ..metrics import temporal
 from ..protocols import ActionProtocol
 from ..results.result import ColumnField, MetricField
 from ..statistics import ratio_statistic
-from .action_common import ActionState, LabelledSecondsTask, missing_option, videos_present
+from .action_common import ActionState, LabelledSecondsTask, missing_option, per_step_means, videos_present
 from .base import Measurement
 
 FIELDS = (
@@ -30,6 +30,12 @@ class ActionTemporalTask(LabelledSecondsTask):
     options = (missing_option(("error", "zero")),)
     per_sample_columns = (ColumnField("video_id", "video"),
                           *(ColumnField(f.name, f"{f.description}; NaN where undefined") for f in FIELDS))
+    per_step_columns = (
+        ColumnField("step", "step class (background included)"),
+        ColumnField("videos", "videos whose ground truth has the step"),
+        ColumnField("IoD", "the step's IoD, mean over those videos that predict it (NaN where none does)"),
+        ColumnField("Jaccard", "the step's Jaccard, mean over those videos"),
+    )
 
     def fields(self, protocol: ActionProtocol, options: dict) -> tuple[MetricField, ...]:
         return FIELDS
@@ -37,7 +43,8 @@ class ActionTemporalTask(LabelledSecondsTask):
     def measure(self, state: ActionState, predictions: ActionPredictions) -> Measurement:
         _, warnings = videos_present(state.gt, predictions, state.options["missing"])
         predicted_step, _ = self.labels(state, predictions)
-        per_metric = temporal.iod_jaccard(state.grid, predicted_step)
+        scores = temporal.iod_jaccard_per_class(state.grid, predicted_step)
+        per_metric = temporal.video_iod_jaccard(scores)
         names = [f.name for f in FIELDS]
         values = np.stack([per_metric[n][0] for n in names], axis=1)
         defined = np.stack([per_metric[n][1] for n in names], axis=1).astype(np.float64)
@@ -47,7 +54,10 @@ class ActionTemporalTask(LabelledSecondsTask):
         per_video = {"video_id": state.gt.video_ids,
                      **{name: np.where(defined[:, k] > 0, values[:, k], np.nan) for k, name in enumerate(names)}}
         statistic = ratio_statistic(values * defined, defined)
-        return Measurement(FIELDS, {"all": (state.gt.n_videos, statistic)}, per_video, warnings)
+        per_step = per_step_means(state.gt, {"IoD": (scores.iod, scores.gt_present & scores.predicted),
+                                             "Jaccard": (scores.jaccard, scores.gt_present)}, scores.gt_present)
+        return Measurement(FIELDS, {"all": (state.gt.n_videos, statistic)}, per_video, warnings,
+                           per_step=per_step)
 
 
 TASK = ActionTemporalTask()

@@ -92,7 +92,9 @@ class Measurement:
 
     ``statistics[group] = (n_units, statistic)``: a statistic of resampling weights
     (``(rows, n_units)`` -> ``(rows, len(fields))``, see :mod:`stvg_bench.statistics`);
-    ``unavailable``: declared metrics the data cannot give, with the reason.
+    ``unavailable``: declared metrics the data cannot give, with the reason; ``per_step``: the task's
+    per-step table (its ``per_step_columns``; empty without step classes); ``precision_recall``: the ranked
+    detections behind video mAP, one per threshold (:class:`~stvg_bench.metrics.video_map.PrecisionRecall`).
     """
 
     fields: tuple[MetricField, ...]
@@ -100,6 +102,8 @@ class Measurement:
     per_sample: dict
     warnings: dict[str, int]
     unavailable: dict[str, str] = field(default_factory=dict)
+    per_step: dict = field(default_factory=dict)
+    precision_recall: tuple = ()
 
 
 class Task(ABC):
@@ -109,6 +113,7 @@ class Task(ABC):
     unit: str
     options: tuple[TaskOption, ...]
     per_sample_columns: tuple[ColumnField, ...]
+    per_step_columns: tuple[ColumnField, ...] = ()
 
     @property
     def info(self):
@@ -269,6 +274,9 @@ class Evaluator:
             method=dict(meta.method),
             per_sample_columns=self.task.per_sample_columns,
             per_sample=measured.per_sample,
+            per_step_columns=self.task.per_step_columns if measured.per_step else (),
+            per_step=measured.per_step,
+            precision_recall=measured.precision_recall,
             resampling=measured.statistics,
             provenance=provenance(started.isoformat(timespec="seconds"), time.perf_counter() - clock),
         )
