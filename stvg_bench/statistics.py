@@ -80,9 +80,16 @@ def resample_counts(n: int, n_resamples: int = N_RESAMPLES, seed: int = SEED):
 
 
 def mean_statistic(values: np.ndarray) -> Statistic:
-    """Column means of ``values`` (``(n, k)``) under resampling."""
+    """Column means of ``values`` (``(n, k)``) weighted by the counts (NaN where every count is 0)."""
     values = np.asarray(values, dtype=np.float64)
-    return lambda counts: counts @ values / values.shape[0]
+
+    def statistic(counts: np.ndarray) -> np.ndarray:
+        total = counts.sum(axis=1, keepdims=True)
+        out = np.full((counts.shape[0], values.shape[1]), np.nan)
+        np.divide(counts @ values, total, out=out, where=total > 0)
+        return out
+
+    return statistic
 
 
 def ratio_statistic(numerators: np.ndarray, denominators: np.ndarray) -> Statistic:
@@ -97,6 +104,21 @@ def ratio_statistic(numerators: np.ndarray, denominators: np.ndarray) -> Statist
         return out
 
     return statistic
+
+
+def restricted(statistic: Statistic, keep: np.ndarray) -> Statistic:
+    """``statistic`` of ``len(keep)`` units seen through the ``keep.sum()`` units ``keep`` marks: its
+    weights go to those units, every other unit weighs 0 (the statistics are weighted by the counts, so a
+    unit of weight 0 is left out)."""
+    index = np.flatnonzero(keep)
+    n = len(keep)
+
+    def statistic_of_kept(counts: np.ndarray) -> np.ndarray:
+        full = np.zeros((counts.shape[0], n))
+        full[:, index] = counts
+        return statistic(full)
+
+    return statistic_of_kept
 
 
 def resampled(statistic: Statistic, n: int, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> np.ndarray:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .options import add_dataset_options, dataset_from
+from ..core.errors import OptionError
+from .options import add_dataset_options, annotation_inputs, dataset_from
+from .outputs import DIRECTORY, FILE, Output, check_outputs
 
 
 def add_commands(commands) -> None:
@@ -25,8 +27,14 @@ def add_commands(commands) -> None:
 
 def run_convert(args) -> int:
     from ..formats import get_format, load_predictions, write_predictions
+    from ..registries import FORMATS
     from ..tasks.base import Evaluator
 
+    target = FORMATS.info(args.to_format)  # an unknown target is refused before anything is read
+    if not target.writes:
+        raise OptionError(f"--to {args.to_format}: that format is read only")
+    kind = DIRECTORY if args.to_format == "parquet" else FILE
+    check_outputs({"source": args.source, **annotation_inputs(args)}, [Output("--out", args.out, kind)])
     dataset = dataset_from(args) if args.dataset else None
     predictions = load_predictions(args.source, dataset, args.from_format)
     get_format(args.to_format, predictions.family)  # a target of another family is refused before writing

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .options import add_annotation_options
+
 
 def add_commands(commands) -> None:
     datasets = commands.add_parser(
@@ -20,16 +22,10 @@ def add_commands(commands) -> None:
         "--cache-dir", help="store under this directory (default: $STVG_BENCH_CACHE or ~/.cache/stvg-bench)"
     )
     fetch.set_defaults(handler=run_fetch)
-    check = sub.add_parser("check", help="data-quality summary of an annotation release (defects are counted, "
-                           "never fixed silently)")
-    check.add_argument("name")
-    check.add_argument("--annotations", help="annotation file or directory")
-    check.add_argument("--split", help="split (default: the evaluation split)")
-    check.add_argument("--vidor-dir")
-    check.add_argument("--segments", choices=("ground_seg", "seg"))
-    check.add_argument("--box-policy")
-    check.add_argument("--durations")
-    check.add_argument("--no-cache", action="store_true")
+    check = sub.add_parser("check", help="summary and data-quality checks of an annotation release (defects are "
+                           "counted, never fixed silently)")
+    check.add_argument("name", help="a registered dataset")
+    add_annotation_options(check)
     check.add_argument("--out", help="also write the summary as JSON")
     check.set_defaults(handler=run_check)
 
@@ -68,21 +64,32 @@ def run_check(args) -> int:
     from ..core import atomic
     from ..core.jsonio import dumps_pretty
     from ..results.report import console
-    from .options import dataset_from
+    from .options import annotation_inputs, dataset_from
+    from .outputs import Output, check_outputs
 
+    check_outputs(annotation_inputs(args), [Output("--out", args.out)])
     args.dataset = args.name
     dataset = dataset_from(args)
+    summary = dataset.summary()
     defects = dict(dataset.gt.defects)
-    policy = getattr(dataset.gt, "policy", None)
-    table = Table(title=f"{dataset.name} {dataset.split}: data quality" + (f" (box policy {policy})" if policy else ""),
-                  title_justify="left")
-    table.add_column("check")
-    table.add_column("count", justify="right")
+    out = console()
+    table = Table(title=f"{dataset.name} {dataset.split}", title_justify="left")
+    table.add_column("")
+    table.add_column("", justify="right")
+    for label, value in summary.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v:,}" for k, v in value.items())
+        table.add_row(label, f"{value:,}" if isinstance(value, int) else str(value))
+    table.show_header = False
+    out.print(table)
+    checks = Table(title="ground-truth defects (docs/METRICS.md §8)", title_justify="left")
+    checks.add_column("check")
+    checks.add_column("count", justify="right")
     for name, count in defects.items():
-        table.add_row(name.replace("_", " "), str(count))
-    console().print(table)
+        checks.add_row(name.replace("_", " "), f"{count:,}")
+    out.print(checks if defects else "no ground-truth defect found")
     if args.out:
         atomic.write_bytes(args.out, dumps_pretty({"dataset": dataset.name, "split": dataset.split,
-                                                  "box_policy": policy, "inputs": dataset.inputs,
+                                                  "inputs": dataset.inputs, "summary": summary,
                                                   "checks": defects}))
     return 0

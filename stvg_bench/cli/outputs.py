@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,14 +56,17 @@ def _check_kind(output: Output, path: Path) -> None:
 
 
 def _check_writable(output: Output, path: Path) -> None:
-    """The nearest existing ancestor must be a directory this process may create entries in."""
+    """The nearest existing ancestor must be a directory this process can create a file in."""
     ancestor = path.parent
     while not ancestor.exists():
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise OptionError(f"{output.option} {output.path}: {ancestor} is not a directory")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise OptionError(f"{output.option} {output.path}: {ancestor} is not writable")
+    try:  # a real attempt: permissions, read-only mounts and pseudo file systems all answer it
+        with tempfile.TemporaryFile(dir=ancestor):
+            pass
+    except OSError as exc:
+        raise OptionError(f"{output.option} {output.path}: {ancestor} is not writable ({exc.strerror})") from None
 
 
 def check_outputs(inputs: dict[str, str | Path | None], outputs: list[Output]) -> None:

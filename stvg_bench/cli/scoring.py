@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .options import add_dataset_options, add_scoring_options, dataset_from, evaluator_from, predictions_from
+from ..core.errors import OptionError
+from .options import (
+    add_dataset_options,
+    add_scoring_options,
+    annotation_inputs,
+    dataset_from,
+    evaluator_from,
+    plan_from,
+    predictions_from,
+)
+from .outputs import DIRECTORY, Output, check_outputs
 
 
 def add_commands(commands) -> None:
@@ -16,7 +26,11 @@ def add_commands(commands) -> None:
     score.add_argument("--ci", action=argparse.BooleanOptionalAction, default=True,
                        help="95%% bootstrap intervals (default: on; --no-ci skips them)")
     score.add_argument("--out", help="write the results here (stvg-bench/results version 2, JSON)")
-    score.add_argument("--per-sample", help="write per-sample scores here (.csv or .parquet)")
+    score.add_argument("--per-sample", help="write one row per query here (.csv or .parquet): VidSTG / HC-STVG "
+                       "sentences with segments, tIoU, vIoU; action spatial (video, second, step) with point, box, "
+                       "hit, IoU; per video for the temporal action tasks")
+    score.add_argument("--per-frame", help="tube tasks: write one row per scored ground-truth frame here (.csv or "
+                       ".parquet): both boxes and their IoU")
     score.add_argument("--plot", metavar="DIR", help="write the result's plots here, SVG and PNG (the plot extra: "
                        "matplotlib)")
     score.set_defaults(handler=run_score)
@@ -35,23 +49,41 @@ def add_commands(commands) -> None:
     add_dataset_options(compare)
     add_scoring_options(compare)
     compare.add_argument("--out", help="write the comparison (JSON) here")
+    compare.epilog = ("--missing skip compares only the samples (videos, for the action tasks) both submissions "
+                      "predicted, and says how many were left out")
     compare.set_defaults(handler=run_compare)
 
 
 def run_score(args) -> int:
-    from ..results.io import check_per_sample_path, result_document, write_json, write_per_sample
+    from ..results.io import check_table_path, result_document, write_json, write_per_frame, write_per_sample
     from ..results.report import console, print_score
 
-    if args.per_sample:
-        check_per_sample_path(args.per_sample)
+    plan = plan_from(args)
+    check_outputs({"predictions": args.predictions, **annotation_inputs(args)}, [
+        Output("--out", args.out), Output("--per-sample", args.per_sample), Output("--per-frame", args.per_frame),
+        Output("--plot", args.plot, DIRECTORY)])
+    for option, path in (("--per-sample", args.per_sample), ("--per-frame", args.per_frame)):
+        if path:
+            check_table_path(path, option)
+    if args.per_frame and not plan.task.per_frame_columns:
+        raise OptionError(f"--per-frame: the {plan.task.name} task has no frame-level scores (tube tasks only)")
+    if args.plot:
+        from ..results.plotting import require_matplotlib
+
+        require_matplotlib("--plot", "plot")
     dataset = dataset_from(args)
     evaluator = evaluator_from(args, dataset)
     predictions = predictions_from(args.predictions, dataset, args.format)
     result = evaluator.score(predictions, ci=args.ci).with_provenance(command=args.command_line)
+    if args.per_frame and result.per_frame is None:
+        raise OptionError(f"--per-frame: {dataset.name} {dataset.split} has no ground-truth boxes here, so no "
+                          "frame-level scores")
     if args.out:
         write_json(result_document(result), args.out)
     if args.per_sample:
         write_per_sample(result, args.per_sample)
+    if args.per_frame:
+        write_per_frame(result, args.per_frame)
     if args.plot:
         from ..results.plots import write_plots
 
@@ -61,6 +93,7 @@ def run_score(args) -> int:
 
 
 def run_validate(args) -> int:
+    plan_from(args)
     dataset = dataset_from(args)
     evaluator = evaluator_from(args, dataset)
     predictions = predictions_from(args.predictions, dataset, args.format)
@@ -84,11 +117,16 @@ def run_compare(args) -> int:
     from ..results.io import comparison_document, write_json
     from ..results.report import console, print_comparison
 
+    common_only = args.missing == "skip"
+    if common_only:  # compare's own meaning: only the units both submissions predicted
+        args.missing = "zero"
+    plan_from(args)
+    check_outputs({"A": args.a, "B": args.b, **annotation_inputs(args)}, [Output("--out", args.out)])
     dataset = dataset_from(args)
     evaluator = evaluator_from(args, dataset)
     a = predictions_from(args.a, dataset, args.format)
     b = predictions_from(args.b, dataset, args.format)
-    comparison = evaluator.compare(a, b, names=submission_names(a, b, args.a, args.b))
+    comparison = evaluator.compare(a, b, names=submission_names(a, b, args.a, args.b), common_only=common_only)
     if args.out:
         write_json(comparison_document(comparison), args.out)
     print_comparison(comparison, console())

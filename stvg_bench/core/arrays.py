@@ -22,6 +22,14 @@ def concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, 
     return owner, value
 
 
+def take(values: np.ndarray, index: np.ndarray, found: np.ndarray, fill) -> np.ndarray:
+    """``values[index]`` where ``found``, ``fill`` elsewhere (rows of ``values``; safe when it is empty)."""
+    values = np.asarray(values)
+    out = np.full((len(index), *values.shape[1:]), fill, dtype=np.result_type(values.dtype, np.asarray(fill).dtype))
+    out[found] = values[index[found]]
+    return out
+
+
 def lookup_sorted(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(index, found)``: ``sorted_keys[index[i]] == keys[i]`` where ``found[i]``.
 

@@ -177,6 +177,20 @@ class Dataset:
     def n_samples(self) -> int:
         return self.gt.n_samples
 
+    def summary(self) -> dict[str, object]:
+        """What ``datasets check`` prints about the split besides its defects."""
+        gt = self.gt
+        names = list(gt.query_type_names)
+        counts = np.bincount(np.asarray(gt.query_type), minlength=len(names))
+        lengths = np.asarray(gt.gt_end_frame_exclusive) - np.asarray(gt.gt_start_frame)
+        return {
+            "samples": int(gt.n_samples),
+            "videos": int(len(np.unique(np.asarray(gt.video_id)))),
+            "query types": {name: int(c) for name, c in zip(names, counts)},
+            "frames in the ground-truth intervals": int(np.maximum(lengths, 0).sum()),
+            "ground-truth boxes": int(len(gt.box_xyxy)) if gt.has_boxes else "none (temporal only)",
+        }
+
     def scoring_table(self, protocol: str | TubeProtocol) -> ScoringTable:
         """The ground truth resolved under ``protocol``: computed once per protocol, and kept
         beside the cached parse (keyed by every protocol field) when there is one."""
@@ -226,3 +240,14 @@ class ActionDataset:
     @property
     def n_samples(self) -> int:
         return self.gt.n_videos
+
+    def summary(self) -> dict[str, object]:
+        """What ``datasets check`` prints about the split besides its defects."""
+        gt = self.gt
+        return {
+            "videos": int(gt.n_videos),
+            "step classes": max(len(gt.steps) - 1, 0),
+            "ground-truth segments": int(len(gt.segment_video)),
+            "spatial queries (boxed seconds scored)": int(len(gt.queries.second)),
+            "box policy": gt.policy,
+        }

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.arrays import lookup_sorted
+from ..core.arrays import lookup_sorted, take
 from ..core.errors import SampleIdError
 from ..core.geometry import box_iou, interval_iou, is_inverted
 from ..data.tube_table import ScoringTable
@@ -32,6 +32,9 @@ class SampleScores:
 
     ``pred_start`` / ``pred_end`` are the segment as scored (after clipping);
     ``missing`` marks samples without a prediction (scored 0 under ``--missing zero``).
+    ``frame_iou`` / ``frame_in_both`` are aligned with the table's rows (one per scored ground-truth frame):
+    the box IoU there, whether the frame lies in both segments (counted in vIoU's numerator), and the
+    predicted box scored there (given or interpolated; NaN where there is none); None without boxes.
     """
 
     sample_id: np.ndarray
@@ -45,6 +48,9 @@ class SampleScores:
     pred_end: np.ndarray
     missing: np.ndarray
     warnings: dict[str, int] = field(default_factory=dict)
+    frame_iou: np.ndarray | None = None
+    frame_in_both: np.ndarray | None = None
+    frame_pred_xyxy: np.ndarray | None = None
 
 
 def metric_names(thresholds: tuple[float, ...]) -> tuple[str, ...]:
@@ -89,8 +95,8 @@ def score_samples(table: ScoringTable, predictions: Predictions, missing: str = 
             )
         warnings["missing_scored_zero"] = n_missing
 
-    pred_start = np.where(found, predictions.segment_start_frame[at_clipped], 0)
-    pred_end = np.where(found, predictions.segment_end_frame[at_clipped], 0)
+    pred_start = take(predictions.segment_start_frame, at_clipped, found, 0)
+    pred_end = take(predictions.segment_end_frame, at_clipped, found, 0)
     if protocol.clip_segments:
         clipped_start = np.clip(pred_start, 0, table.frame_count)
         clipped_end = np.clip(pred_end, 0, table.frame_count)
@@ -108,7 +114,7 @@ def score_samples(table: ScoringTable, predictions: Predictions, missing: str = 
         return SampleScores(table.sample_ids, table.query_type, t_iou, unscored, unscored, table.gt_start,
                             table.gt_end, pred_start, pred_end, ~found, {**table.warnings, **warnings})
 
-    row_iou = _row_ious(table, predictions, found, pred_start, pred_end)
+    row_iou, row_pred_xyxy = _row_ious(table, predictions, found, pred_start, pred_end)
     inverted = int(is_inverted(predictions.box_xyxy).sum())
     if inverted:
         warnings["inverted_pred_boxes"] = inverted
@@ -136,11 +142,15 @@ def score_samples(table: ScoringTable, predictions: Predictions, missing: str = 
         pred_end=pred_end,
         missing=~found,
         warnings={**table.warnings, **warnings},
+        frame_iou=row_iou,
+        frame_in_both=in_both,
+        frame_pred_xyxy=row_pred_xyxy,
     )
 
 
-def _row_ious(table: ScoringTable, predictions: Predictions, found, pred_start, pred_end) -> np.ndarray:
-    """IoU of the predicted and ground-truth box on every scored ground-truth frame.
+def _row_ious(table: ScoringTable, predictions: Predictions, found, pred_start, pred_end):
+    """IoU of the predicted and ground-truth box on every scored ground-truth frame, and the predicted boxes
+    (NaN on frames without one: a missing sample, a sample without boxes).
 
     Rows of samples without a prediction score 0. A frame without a predicted
     box is interpolated (``protocol.interpolate_boxes``) or is an error.
@@ -177,8 +187,10 @@ def _row_ious(table: ScoringTable, predictions: Predictions, found, pred_start, 
         j = np.searchsorted(box_key, row_key[gap])
         pred_boxes[gap] = _interpolate(predictions, row_sample[gap], table.row_frame[gap], j)
     iou = box_iou(pred_boxes, table.row_gt_xyxy)
-    iou[~scored | (scored & ~exact & ~has_boxes[position])] = 0.0
-    return iou
+    no_box = ~scored | (scored & ~exact & ~has_boxes[position])
+    iou[no_box] = 0.0
+    pred_boxes[no_box] = np.nan
+    return iou, pred_boxes
 
 
 def _interpolate(

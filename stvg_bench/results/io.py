@@ -76,7 +76,9 @@ def comparison_document(comparison: ComparisonResult) -> dict:
         "names": {"a": comparison.names[0], "b": comparison.names[1]},
         "inputs": {"a": a.inputs, "b": b.inputs},
         "provenance": a.provenance,
-        "metrics": {"a": a.metrics, "b": b.metrics},
+        "compared": {"unit": a.unit, "units": dict(comparison.compared), "only_predicted_by":
+                     None if comparison.only_predicted is None else dict(comparison.only_predicted)},
+        "metrics": comparison.metrics,
         "difference": {
             group: {
                 name: {"a_minus_b": d.difference, "ci95": list(d.ci95), "p_value": d.p_value}
@@ -92,26 +94,42 @@ def write_json(document: dict, path: str | Path) -> None:
     atomic.write_bytes(path, dumps_pretty(document))
 
 
-def check_per_sample_path(path: str | Path) -> Path:
-    """The per-sample output path, refused unless it ends in ``.csv`` or ``.parquet``."""
+def check_table_path(path: str | Path, option: str = "--per-sample") -> Path:
+    """A table output path, refused unless it ends in ``.csv`` or ``.parquet``."""
     path = Path(path)
     if path.suffix not in PER_SAMPLE_SUFFIXES:
-        raise OptionError(f"--per-sample must end in .csv or .parquet, got {quote(path.name)}")
+        raise OptionError(f"{option} must end in .csv or .parquet, got {quote(path.name)}")
     return path
 
 
-def write_per_sample(result: ScoreResult, path: str | Path) -> None:
-    """Write the per-sample table (its declared columns, in order) as ``.csv`` or ``.parquet``, atomically."""
-    path = check_per_sample_path(path)
+def write_table(columns: dict, declared, path: str | Path, option: str = "--per-sample") -> None:
+    """Write ``columns`` (the ``declared`` :class:`ColumnField` s, in order) as ``.csv`` or ``.parquet``,
+    atomically; CSV floats keep 10 significant digits."""
+    path = check_table_path(path, option)
     if path.suffix == ".csv":
-        table = result.per_sample_table()
-        atomic.write_with(path, lambda tmp: table.to_csv(tmp, index=False, float_format="%.10g"))
+        import pandas as pd
+
+        frame = pd.DataFrame({c.name: columns[c.name] for c in declared})
+        atomic.write_with(path, lambda tmp: frame.to_csv(tmp, index=False, float_format="%.10g"))
         return
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.table({c.name: result.per_sample[c.name] for c in result.per_sample_columns})
+    table = pa.table({c.name: columns[c.name] for c in declared})
     atomic.write_with(path, lambda tmp: pq.write_table(table, tmp))
+
+
+def write_per_sample(result: ScoreResult, path: str | Path) -> None:
+    """Write the per-sample table (one row per query; per video for the temporal action tasks)."""
+    write_table(result.per_sample, result.per_sample_columns, path, "--per-sample")
+
+
+def write_per_frame(result: ScoreResult, path: str | Path) -> None:
+    """Write the per-frame table (tube tasks with boxes: one row per scored ground-truth frame)."""
+    if result.per_frame is None:
+        raise OptionError(f"--per-frame: the {result.task} task on {result.dataset} has no frame-level scores "
+                          "(tube tasks with ground-truth boxes only)")
+    write_table(result.per_frame(), result.per_frame_columns, path, "--per-frame")
 
 
 @dataclass(frozen=True)

@@ -77,14 +77,31 @@ def print_comparison(comparison: ComparisonResult, out: Console) -> None:
         f"| A - B, paired bootstrap",
         title_justify="left",
     )
-    for column in ("group", "metric", "A %", "B %", "A - B %", "95% CI %", "p"):
+    short_a, short_b = _short(name_a), _short(name_b)
+    columns = ("group", "metric", f"A: {short_a} %", f"B: {short_b} %", "A - B %", "95% CI %", "p")
+    for column in columns:
         table.add_column(column, justify="left" if column in ("group", "metric") else "right", no_wrap=True)
     fields = {f.name: f for f in a.fields}
+    metrics = comparison.metrics
+    resolution = 1 / comparison.bootstrap.n_resamples
     for group, per_metric in comparison.differences.items():
         for name, d in per_metric.items():
             f = fields[name]
-            table.add_row(group, name, _shown(f, a.metrics[group][name]), _shown(f, b.metrics[group][name]),
+            table.add_row(group, name, _shown(f, metrics["a"][group][name]), _shown(f, metrics["b"][group][name]),
                           f"{100 * d.difference:+.2f}", f"[{100 * d.ci95[0]:+.2f}, {100 * d.ci95[1]:+.2f}]",
-                          f"{d.p_value:.3f}")
+                          p_value_text(d.p_value, resolution))
     out.print(table)
     out.print(f"A = {name_a}, B = {name_b}")
+    if comparison.only_predicted is not None:
+        only = comparison.only_predicted
+        out.print(f"compared on the {comparison.compared['all']:,} {a.unit} both predicted (--missing skip); "
+                  f"left out: {only['a']['all']:,} only A predicted, {only['b']['all']:,} only B predicted")
+
+
+def p_value_text(p_value: float, resolution: float) -> str:
+    """A bootstrap p-value to 3 decimals; below the bootstrap's resolution (1 / resamples) as ``< 0.001``."""
+    return f"< {resolution:g}" if p_value < resolution else f"{p_value:.3f}"
+
+
+def _short(name: str, limit: int = 24) -> str:
+    return name if len(name) <= limit else f"{name[: limit - 1]}…"

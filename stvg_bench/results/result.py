@@ -8,6 +8,7 @@ and ``ci95`` is a fraction in [0, 1] unless its :class:`MetricField` says otherw
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +22,7 @@ from ..statistics import (
     paired_bootstrap_statistics,
     percentile_interval,
     resampled,
+    restricted,
 )
 
 
@@ -79,7 +81,9 @@ class ScoreResult:
     of the per-sample table declared by ``per_sample_columns``; ``per_step`` the columns of the per-step
     table declared by ``per_step_columns`` (action tasks on data with step classes; empty otherwise);
     ``precision_recall`` the ranked detections behind each video mAP threshold
-    (:class:`~stvg_bench.metrics.video_map.PrecisionRecall`; empty without tubes);
+    (:class:`~stvg_bench.metrics.video_map.PrecisionRecall`; empty without tubes); ``per_frame`` computes the
+    columns declared by ``per_frame_columns`` on demand, one row per scored ground-truth frame (tube tasks
+    with boxes; None otherwise);
     ``resampling[group]`` the number of resampling units and the statistic of
     resampling weights that recomputes every metric of the group (for paired
     comparisons); ``provenance`` the stvg-bench version, git commit, start time,
@@ -109,6 +113,9 @@ class ScoreResult:
     per_step_columns: tuple[ColumnField, ...] = field(default=(), repr=False)
     per_step: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     precision_recall: tuple = field(default=(), repr=False)
+    per_frame_columns: tuple[ColumnField, ...] = field(default=(), repr=False)
+    per_frame: Callable[[], dict[str, np.ndarray]] | None = field(default=None, repr=False)
+    units_predicted: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def metric_names(self) -> tuple[str, ...]:
@@ -152,33 +159,63 @@ def summarise(
 
 @dataclass(frozen=True)
 class ComparisonResult:
-    """Paired comparison ``A - B`` of two submissions on the same units (``names``: how A and B are called)."""
+    """Paired comparison ``A - B`` of two submissions on the same units (``names``: how A and B are called).
+
+    ``metrics[side][group]`` are A's and B's metrics on the compared units; ``compared[group]`` counts those
+    units, ``only_predicted[side][group]`` the units only one side predicted (left out under
+    ``common_only``; both are None otherwise, when every unit is compared).
+    """
 
     a: ScoreResult
     b: ScoreResult
     names: tuple[str, str]
     differences: dict[str, dict[str, PairedDifference]]
     bootstrap: Bootstrap
+    metrics: dict[str, dict[str, dict[str, float]]]
+    compared: dict[str, int]
+    only_predicted: dict[str, dict[str, int]] | None = None
 
 
 def compare(a: ScoreResult, b: ScoreResult, n_resamples: int, seed: int,
-            names: tuple[str, str] = ("A", "B")) -> ComparisonResult:
-    """Paired bootstrap of ``A - B`` for every metric with a CI and every group (same resampled units)."""
+            names: tuple[str, str] = ("A", "B"), common_only: bool = False) -> ComparisonResult:
+    """Paired bootstrap of ``A - B`` for every metric with a CI and every group (same resampled units).
+
+    With ``common_only``, only the units both submissions predicted are compared (``compare --missing skip``;
+    score both with ``missing="zero"``): the metrics, differences and resamples are those of that subset.
+    """
     identity = ("task", "dataset", "split", "options")
     if [getattr(a, k) for k in identity] != [getattr(b, k) for k in identity] or (
         a.protocol.to_dict() != b.protocol.to_dict()
     ):
         raise OptionError("compare needs two results of the same task, dataset, split, protocol and options")
-    differences = {}
+    differences, metrics, compared = {}, {"a": {}, "b": {}}, {}
+    only = {"a": {}, "b": {}} if common_only else None
     for group, (n_units, statistic_a) in a.resampling.items():
         n_b, statistic_b = b.resampling[group]
         if n_b != n_units:
             raise OptionError(f"group {group}: A scores {n_units} units and B {n_b}; compare needs the same")
+        if common_only:
+            everything = np.ones(n_units, dtype=bool)
+            in_a, in_b = a.units_predicted.get(group, everything), b.units_predicted.get(group, everything)
+            keep = in_a & in_b
+            only["a"][group], only["b"][group] = int((in_a & ~in_b).sum()), int((in_b & ~in_a).sum())
+            statistic_a, statistic_b, n_units = restricted(statistic_a, keep), restricted(statistic_b, keep), int(
+                keep.sum())
+        compared[group] = n_units
+        if not n_units:
+            continue
+        for side, statistic in (("a", statistic_a), ("b", statistic_b)):
+            values = statistic(np.ones((1, n_units)))[0]
+            metrics[side][group] = {f.name: float(v) for f, v in zip(a.fields, values) if not np.isnan(v)}
         paired = paired_bootstrap_statistics(statistic_a, statistic_b, n_units, n_resamples, seed)
         differences[group] = {
             f.name: d
             for f, d in zip(a.fields, paired)
-            if f.has_ci and f.name in a.metrics[group] and f.name in b.metrics[group] and not np.isnan(d.ci95[0])
+            if f.has_ci and f.name in metrics["a"][group] and f.name in metrics["b"][group]
+            and not np.isnan(d.ci95[0])
         }
+    if not compared.get("all"):
+        raise OptionError("no unit was predicted by both submissions: nothing to compare")
     return ComparisonResult(a=a, b=b, names=names, differences=differences,
-                            bootstrap=Bootstrap(n_resamples, seed, a.unit))
+                            bootstrap=Bootstrap(n_resamples, seed, a.unit), metrics=metrics, compared=compared,
+                            only_predicted=only)

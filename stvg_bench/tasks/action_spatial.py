@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.arrays import lookup_sorted
+from ..core.arrays import lookup_sorted, take
 from ..core.errors import FormatError, OptionError, SampleIdError
 from ..core.geometry import box_iou, is_inverted
 from ..data.actions import BOX, HEATMAP, ActionPredictions, seconds_key
@@ -101,7 +101,10 @@ class ActionSpatialTask(ActionTask):
 
         order = np.argsort(keys)
         at, found = lookup_sorted(keys[order], seconds_key(queries.group, queries.second))
-        row = order[at]
+        row = take(order, at, found, -1)  # the prediction answering each query (-1: none)
+        kinds = take(predictions.spatial_kind, row, found, -1)
+        boxes = take(predictions.spatial_box, row, found, np.nan)
+        pred_points = take(points, row, found, np.nan)
         warnings = {}
         missing = options["missing"]
         if not found.all():
@@ -115,23 +118,21 @@ class ActionSpatialTask(ActionTask):
                 )
             warnings["missing_scored_zero" if missing == "zero" else "missing_skipped"] = n_missing
         scored = found | (missing == "zero")
-        inverted = int((found & (predictions.spatial_kind[row] == BOX) & is_inverted(predictions.spatial_box[row])
-                        ).sum())
+        inverted = int((found & (kinds == BOX) & is_inverted(boxes)).sum())
         if inverted:
             warnings["inverted_pred_boxes"] = inverted
-        hit = found & spatial.hits(points[row], queries.gt_xyxy)
+        hit = found & spatial.hits(pred_points, queries.gt_xyxy)
 
         fields = self.fields(protocol, options)
         n_videos = gt.n_videos
         columns = [hit]
-        kinds = predictions.spatial_kind[row]
         can_iou = (kinds == BOX) | ((kinds == HEATMAP) & (options["mask_threshold"] is not None))
         iou_correct = None
         iou = np.full(len(row), np.nan)
         if len(row) and can_iou[found].all():
             iou = np.zeros(len(row))
             box_rows = found & (kinds == BOX)
-            iou[box_rows] = box_iou(predictions.spatial_box[row[box_rows]], queries.gt_xyxy[box_rows])
+            iou[box_rows] = box_iou(boxes[box_rows], queries.gt_xyxy[box_rows])
             mask_rows = np.flatnonzero(found & (kinds == HEATMAP))
             for (height, width), chosen, grids in heatmap_batches(predictions, row[mask_rows]):
                 queried = mask_rows[chosen]
@@ -159,9 +160,11 @@ class ActionSpatialTask(ActionTask):
         def statistic(counts: np.ndarray) -> np.ndarray:
             return np.concatenate([s(counts) for s in statistics], axis=1)
 
-        per_query = per_query_columns(gt, predictions, row, found, points[row], scored, hit, iou, iou_correct)
+        per_query = per_query_columns(gt, kinds, boxes, pred_points, found, scored, hit, iou, iou_correct)
+        predicted = np.bincount(queries.video, weights=found, minlength=n_videos) > 0
         return Measurement(present, {"all": (n_videos, statistic)}, per_query, warnings,
-                           per_step=_per_step(gt.steps, queries.step, scored, hit, iou_correct))
+                           per_step=_per_step(gt.steps, queries.step, scored, hit, iou_correct),
+                           units_predicted={"all": predicted})
 
     @staticmethod
     def _points(state: ActionState, predictions: ActionPredictions, videos, labels, path) -> np.ndarray:
@@ -196,16 +199,16 @@ class ActionSpatialTask(ActionTask):
 PREDICTION_KINDS = np.array(["point", "box", "heatmap", "missing"])
 
 
-def per_query_columns(gt, predictions, row, found, points, scored, hit, iou, iou_correct) -> dict:
-    """One row per spatial query, in the ground truth's order (the declared per-sample columns)."""
+def per_query_columns(gt, kinds, boxes, points, found, scored, hit, iou, iou_correct) -> dict:
+    """One row per spatial query, in the ground truth's order (the declared per-sample columns); ``kinds``,
+    ``boxes`` and ``points`` are those of the prediction answering each query (-1 / NaN where none does)."""
     queries = gt.queries
     if queries.group_kind == "video":
-        text = np.array(gt.steps, dtype=object)[queries.step] if len(gt.steps) else np.full(len(row), "")
+        text = np.array(gt.steps, dtype=object)[queries.step] if len(gt.steps) else np.full(len(found), "")
     else:
         text = gt.segment_text[queries.group]
-    kind = np.where(found, predictions.spatial_kind[row], len(PREDICTION_KINDS) - 1)
-    boxes = np.where(found[:, None] & (kind == BOX)[:, None], predictions.spatial_box[row], np.nan)
-    points = np.where(found[:, None], points, np.nan)
+    kind = np.where(found, kinds, len(PREDICTION_KINDS) - 1)
+    boxes = np.where((kind == BOX)[:, None], boxes, np.nan)
     columns = {
         "group": queries.group_names[queries.group],
         "video_id": gt.video_ids[queries.video],
@@ -219,7 +222,7 @@ def per_query_columns(gt, predictions, row, found, points, scored, hit, iou, iou
         "scored": scored,
         "hit": hit,
         "iou": iou,
-        "iou_correct": iou_correct if iou_correct is not None else np.zeros(len(row), dtype=bool),
+        "iou_correct": iou_correct if iou_correct is not None else np.zeros(len(found), dtype=bool),
     }
     return columns
 

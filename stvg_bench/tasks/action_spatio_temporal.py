@@ -70,7 +70,7 @@ class ActionSpatioTemporalTask(LabelledSecondsTask):
 
     def measure(self, state: ActionState, predictions: ActionPredictions) -> Measurement:
         gt, protocol, options = state.gt, state.protocol, state.options
-        _, warnings = videos_present(gt, predictions, options["missing"])
+        present, warnings = videos_present(gt, predictions, options["missing"])
         predicted_step, predicted_point = self.labels(state, predictions)
         class_value, class_defined = temporal.iou_pointing_per_class(state.grid, predicted_step, predicted_point)
         value, defined = temporal.mean_per_video(class_value, class_defined)
@@ -110,7 +110,7 @@ class ActionSpatioTemporalTask(LabelledSecondsTask):
 
         per_video = {"video_id": gt.video_ids, "IoU+Pointing": np.where(defined, value, np.nan)}
         return Measurement(tuple(present), {"all": (gt.n_videos, statistic)}, per_video, warnings,
-                           per_step=per_step, precision_recall=curves)
+                           per_step=per_step, precision_recall=curves, units_predicted={"all": present})
 
     @staticmethod
     def _detections(gt, predictions: ActionPredictions) -> Tubes:

@@ -41,7 +41,7 @@ class ActionTemporalTask(LabelledSecondsTask):
         return FIELDS
 
     def measure(self, state: ActionState, predictions: ActionPredictions) -> Measurement:
-        _, warnings = videos_present(state.gt, predictions, state.options["missing"])
+        present, warnings = videos_present(state.gt, predictions, state.options["missing"])
         predicted_step, _ = self.labels(state, predictions)
         scores = temporal.iod_jaccard_per_class(state.grid, predicted_step)
         per_metric = temporal.video_iod_jaccard(scores)
@@ -57,7 +57,7 @@ class ActionTemporalTask(LabelledSecondsTask):
         per_step = per_step_means(state.gt, {"IoD": (scores.iod, scores.gt_present & scores.predicted),
                                              "Jaccard": (scores.jaccard, scores.gt_present)}, scores.gt_present)
         return Measurement(FIELDS, {"all": (state.gt.n_videos, statistic)}, per_video, warnings,
-                           per_step=per_step)
+                           per_step=per_step, units_predicted={"all": present})
 
 
 TASK = ActionTemporalTask()

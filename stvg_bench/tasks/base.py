@@ -94,7 +94,11 @@ class Measurement:
     (``(rows, n_units)`` -> ``(rows, len(fields))``, see :mod:`stvg_bench.statistics`);
     ``unavailable``: declared metrics the data cannot give, with the reason; ``per_step``: the task's
     per-step table (its ``per_step_columns``; empty without step classes); ``precision_recall``: the ranked
-    detections behind video mAP, one per threshold (:class:`~stvg_bench.metrics.video_map.PrecisionRecall`).
+    detections behind video mAP, one per threshold (:class:`~stvg_bench.metrics.video_map.PrecisionRecall`);
+    ``units_predicted[group]``: which resampling units of the group the submission predicted (for
+    ``compare --missing skip``; every unit when a group is absent); ``per_frame``: computes one row per
+    scored ground-truth frame on demand (its ``per_frame_columns``; tube
+    tasks with boxes).
     """
 
     fields: tuple[MetricField, ...]
@@ -104,6 +108,8 @@ class Measurement:
     unavailable: dict[str, str] = field(default_factory=dict)
     per_step: dict = field(default_factory=dict)
     precision_recall: tuple = ()
+    per_frame: Callable[[], dict] | None = None
+    units_predicted: dict = field(default_factory=dict)
 
 
 class Task(ABC):
@@ -114,6 +120,7 @@ class Task(ABC):
     options: tuple[TaskOption, ...]
     per_sample_columns: tuple[ColumnField, ...]
     per_step_columns: tuple[ColumnField, ...] = ()
+    per_frame_columns: tuple[ColumnField, ...] = ()
 
     @property
     def info(self):
@@ -277,6 +284,9 @@ class Evaluator:
             per_step_columns=self.task.per_step_columns if measured.per_step else (),
             per_step=measured.per_step,
             precision_recall=measured.precision_recall,
+            per_frame_columns=self.task.per_frame_columns if measured.per_frame is not None else (),
+            per_frame=measured.per_frame,
+            units_predicted=measured.units_predicted,
             resampling=measured.statistics,
             provenance=provenance(started.isoformat(timespec="seconds"), time.perf_counter() - clock),
         )
@@ -293,9 +303,10 @@ class Evaluator:
         self.task.check(self.state, predictions)
 
     def compare(self, a, b, n_resamples: int = N_RESAMPLES, seed: int = SEED,
-                names: tuple[str, str] = ("A", "B")) -> ComparisonResult:
-        """Paired bootstrap of ``A - B`` for every metric and group (same resampled units)."""
-        return compare(self.score(a, ci=False), self.score(b, ci=False), n_resamples, seed, names)
+                names: tuple[str, str] = ("A", "B"), common_only: bool = False) -> ComparisonResult:
+        """Paired bootstrap of ``A - B`` for every metric and group (same resampled units); with
+        ``common_only`` (build the evaluator with ``missing="zero"``) only on the units both predicted."""
+        return compare(self.score(a, ci=False), self.score(b, ci=False), n_resamples, seed, names, common_only)
 
 
 def score(predictions, dataset, protocol: str | Protocol | None = None, task: str | Task | None = None, *,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -70,6 +71,16 @@ class TubeGroundingTask(Task):
         ColumnField("tIoU", "temporal IoU"),
         ColumnField("vIoU", "spatio-temporal IoU"),
         ColumnField("gt_vIoU", "mean box IoU over the scored ground-truth frames"),
+    )
+    per_frame_columns = (
+        ColumnField("sample_id", "sample id (TubeDETR order)"),
+        ColumnField("video_id", "video of the sample"),
+        ColumnField("frame", "frame index (0-based) scored by the protocol inside the ground-truth interval"),
+        *(ColumnField(f"gt_{c}", f"ground-truth box {c}, pixels") for c in ("x1", "y1", "x2", "y2")),
+        *(ColumnField(f"pred_{c}", f"predicted box {c} as scored (given or interpolated; NaN: none), pixels")
+          for c in ("x1", "y1", "x2", "y2")),
+        ColumnField("IoU", "box IoU on this frame (0 without a predicted box)"),
+        ColumnField("in_pred_segment", "the frame lies in the predicted segment too (counted in vIoU's sum)"),
     )
 
     def derive_protocol(self, protocol: TubeProtocol, options: dict) -> TubeProtocol:
@@ -148,7 +159,24 @@ class TubeGroundingTask(Task):
             "vIoU": samples.v_iou,
             "gt_vIoU": samples.gt_v_iou,
         }
-        return Measurement(fields, statistics, per_sample, samples.warnings, unavailable)
+        per_frame = partial(per_frame_columns, table, gt, samples) if has_boxes else None
+        predicted = {group: ~samples.missing[mask] for group, mask in state.groups.items()}
+        return Measurement(fields, statistics, per_sample, samples.warnings, unavailable, per_frame=per_frame,
+                           units_predicted=predicted)
+
+
+def per_frame_columns(table, gt, samples) -> dict:
+    """One row per scored ground-truth frame (the task's ``per_frame_columns``), in the table's order."""
+    sample = table.sample_ids[table.row_position]
+    return {
+        "sample_id": sample,
+        "video_id": np.asarray(gt.video_id)[sample],
+        "frame": table.row_frame,
+        **{f"gt_{c}": table.row_gt_xyxy[:, k] for k, c in enumerate(("x1", "y1", "x2", "y2"))},
+        **{f"pred_{c}": samples.frame_pred_xyxy[:, k] for k, c in enumerate(("x1", "y1", "x2", "y2"))},
+        "IoU": samples.frame_iou,
+        "in_pred_segment": samples.frame_in_both,
+    }
 
 
 TASK = TubeGroundingTask()
