@@ -13,6 +13,8 @@ import re
 import sys
 import time
 
+from ..core.errors import quote
+
 AGE_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 AGE_PART = re.compile(r"([0-9]+)([smhdw])")
 SHOWN_AGE_UNITS = ("d", "h", "m", "s")
@@ -24,7 +26,7 @@ def age_seconds(text: str) -> int:
     """``7d``, ``12h``, ``30m``, ``1d12h`` (units s, m, h, d, w) in seconds; argparse's type for --older-than."""
     if not re.fullmatch(f"(?:{AGE_PART.pattern})+", text):
         raise argparse.ArgumentTypeError(f"expected an age such as 7d, 12h or 30m (units s, m, h, d, w), "
-                                         f"got {text!r}")
+                                         f"got {quote(text)}")
     return sum(int(count) * AGE_UNIT_SECONDS[unit] for count, unit in AGE_PART.findall(text))
 
 
