@@ -43,12 +43,14 @@ def drawn_counts(n: int, n_resamples: int = N_RESAMPLES, seed: int = SEED):
 def _stored_counts(n: int, n_resamples: int, seed: int) -> np.ndarray:
     """The whole ``(n_resamples, n)`` count matrix, kept in the cache once drawn (a pure function of the
     arguments and numpy's generator, whose version is part of the key), memory-mapped when read back."""
-    from .core import atomic
+    from .core import atomic, cache_lru
     from .core.cachedir import cache_root
 
     path = cache_root() / "bootstrap" / f"counts-n{n}-r{n_resamples}-s{seed}-c{CHUNK_ROWS}-numpy{np.__version__}.npy"
     try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
+        counts = np.load(path, mmap_mode="r", allow_pickle=False)
+        cache_lru.used(path)
+        return counts
     except (OSError, ValueError, EOFError):
         pass  # not stored yet (or damaged): draw again
     counts = np.concatenate(list(drawn_counts(n, n_resamples, seed)))
@@ -56,7 +58,8 @@ def _stored_counts(n: int, n_resamples: int, seed: int) -> np.ndarray:
     try:
         atomic.write_bytes(path, _npy_bytes(counts))
     except OSError:
-        pass  # a read-only cache: draw every time
+        return counts  # a read-only cache: draw every time
+    cache_lru.stored(path)
     return counts
 
 

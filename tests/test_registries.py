@@ -103,7 +103,7 @@ SCORING = ("stvg_bench.metrics", "stvg_bench.tasks", "stvg_bench.datasets.vidstg
 
 
 @pytest.mark.parametrize("command", [None, ["--help"], ["datasets"], ["tasks"], ["formats"], ["protocols"],
-                                     ["score", "--help"]])
+                                     ["score", "--help"], ["cache", "list"], ["cache", "clear", "--help"]])
 def test_help_and_listings_import_no_scoring_code(command):
     call = "" if command is None else f"main({command!r})"
     probe = run(f"""

@@ -11,6 +11,7 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
+from ..core import cache_lru
 from ..core.arrays import lookup_sorted
 from ..core.errors import AnnotationError, InputFileError, OptionError, SampleIdError, quote
 from ..core.jsonio import gc_paused
@@ -206,6 +207,8 @@ class Dataset:
                     tube_table.save(table, stored)
                 except OSError:
                     pass  # a read-only cache still serves the parse
+                else:
+                    cache_lru.stored(self.cache_dir)  # the parsed entry grew
         self._tables[protocol] = table
         return table
 

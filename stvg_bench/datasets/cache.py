@@ -4,7 +4,9 @@ Parsing a large annotation JSON costs seconds; reading its arrays back costs
 milliseconds. An entry lives in ``<cache root>/parsed/<adapter>-<split>-<key>``
 where ``key`` hashes the adapter name and version, the cache format and the
 sha256 (or signature) of every input, so a changed file is never served from
-a stale entry.
+a stale entry. A hit refreshes the entry's last use and a new entry may evict
+old ones (:mod:`stvg_bench.core.cache_lru`); an entry removed while it is read
+is a miss.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from ..core import atomic
+from ..core import atomic, cache_lru
 from ..core.cachedir import cache_root
 from ..core.errors import InputFileError
 from ..core.jsonio import decompress, read_head, read_raw
@@ -51,6 +53,7 @@ def remembered_sha256(path: str | Path, compute: Callable[[], str] | None = None
     try:
         digest = entry.read_text().strip()
         if len(digest) == 64:
+            cache_lru.used(entry)
             return digest
     except OSError:
         pass
@@ -58,7 +61,8 @@ def remembered_sha256(path: str | Path, compute: Callable[[], str] | None = None
     try:
         atomic.write_bytes(entry, digest.encode())
     except OSError:
-        pass  # a read-only cache: hash every time
+        return digest  # a read-only cache: hash every time
+    cache_lru.stored(entry)
     return digest
 
 
@@ -159,17 +163,19 @@ def cached_groundtruth(
     key = hashlib.sha256(key_material.encode()).hexdigest()
     entry = cache_root() / "parsed" / f"{adapter_name}-{split}-{key[:32]}"
     meta_path = entry / "meta.json"
-    if meta_path.is_file():
-        try:
-            meta = json.loads(meta_path.read_text())
-            if meta.get("key") == key:
-                return groundtruth.load(entry, meta), entry
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged entry is rebuilt below
+    try:
+        meta = json.loads(meta_path.read_text())
+        if meta.get("key") == key:
+            gt = groundtruth.load(entry, meta)
+            cache_lru.used(entry)
+            return gt, entry
+    except (OSError, ValueError, KeyError):
+        pass  # missing, damaged, or removed by another process while read: built below
     gt = build()
     try:
         groundtruth.save(gt, entry, {"key": key, "inputs": identity(inputs)})
     except OSError as exc:
         log.warning("cannot write the annotation cache (%s)", exc)
         return gt, None
+    cache_lru.stored(entry)
     return gt, entry

@@ -26,7 +26,7 @@ ANNOTATIONS: dict[str, str | None] = {
 
 def default_data_dir() -> Path:
     """The datasets fetched with ``stvg-bench datasets fetch`` (the stvg-bench cache directory)."""
-    from ..datasets.cache import cache_root
+    from ..core.cachedir import cache_root
 
     return cache_root()
 

@@ -16,7 +16,8 @@ import json
 from functools import cache
 from pathlib import Path
 
-from ..core import atomic
+from ..core import atomic, cache_lru
+from ..core.cachedir import cache_root
 from ..results import plotting
 
 SCATTER_NAME = "plots/reported-vs-reproduced.svg"
@@ -187,18 +188,21 @@ def _matplotlib_version() -> str:
 
 
 def cached_svg(data: dict) -> bytes:
-    from ..datasets.cache import cache_root
-
     material = json.dumps({"data": data, "code": _code_sha256(), "matplotlib": _matplotlib_version()},
                           sort_keys=True)
     path = cache_root() / "leaderboard" / "plots" / f"{hashlib.sha256(material.encode()).hexdigest()}.svg"
-    if path.is_file():
-        return path.read_bytes()
+    try:
+        content = path.read_bytes()
+        cache_lru.used(path)
+        return content
+    except OSError:
+        pass  # not drawn yet, or removed by another process while read
     content = svg(data)
     try:
         atomic.write_bytes(path, content)
     except OSError:
-        pass  # a read-only cache still renders
+        return content  # a read-only cache still renders
+    cache_lru.stored(path)
     return content
 
 

@@ -11,7 +11,8 @@ Cached under ``<cache>/leaderboard/scores/<key>.{json,npz}``; the key hashes the
 prediction file's sha256 and format, the annotations' identity (sha256 of every
 input), the stvg-bench version, the task, its options, every protocol field
 (name and version included) and the bootstrap settings. A changed input is never
-served from a stale entry; a damaged entry is recomputed.
+served from a stale entry; a damaged (or vanished) entry is recomputed. Hits refresh
+the entry's last use (:mod:`stvg_bench.core.cache_lru`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..core import atomic
+from ..core import atomic, cache_lru
+from ..core.cachedir import cache_root
 from ..statistics import N_RESAMPLES, SEED, percentile_interval, resampled
 
 CACHE_FORMAT = 1
@@ -62,8 +64,6 @@ def cache_key(predictions_sha256: str, predictions_format: str, annotations: dic
 
 
 def cache_dir() -> Path:
-    from ..datasets.cache import cache_root
-
     return cache_root() / "leaderboard" / "scores"
 
 
@@ -99,6 +99,8 @@ def _save(key: str, scored: Scored) -> None:
         atomic.write_bytes(directory / f"{key}.json", json.dumps(document).encode())
     except OSError as exc:
         log.warning("cannot write the leaderboard score cache (%s)", exc)
+        return
+    cache_lru.stored(directory / f"{key}.json")
 
 
 def _load(key: str) -> Scored | None:
@@ -110,7 +112,8 @@ def _load(key: str) -> Scored | None:
         with np.load(directory / f"{key}.npz", allow_pickle=False) as arrays:
             resamples = {group: arrays[f"g{i}"] for i, group in enumerate(document["groups"])}
     except (OSError, ValueError, KeyError):
-        return None
+        return None  # missing, damaged, or removed by another process while read
+    cache_lru.used(directory / f"{key}.json")
     return Scored(protocol=document["protocol"], fields=tuple(document["fields"]),
                   group_sizes=document["group_sizes"], metrics=document["metrics"],
                   ci95={g: {k: tuple(v) for k, v in m.items()} for g, m in document["ci95"].items()},

@@ -30,7 +30,7 @@ class DigestMismatch(StvgBenchError):
 
 def fetched_path(sha256: str) -> Path:
     """Where ``stvg-bench leaderboard fetch`` keeps the URL source of this sha256."""
-    from ..datasets.cache import cache_root
+    from ..core.cachedir import cache_root
 
     return cache_root() / "leaderboard" / "predictions" / sha256
 
