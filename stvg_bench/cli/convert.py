@@ -35,7 +35,7 @@ def run_convert(args) -> int:
         raise OptionError(f"--to {args.to_format}: that format is read only")
     kind = DIRECTORY if args.to_format == "parquet" else FILE
     check_outputs({"source": args.source, **annotation_inputs(args)}, [Output("--out", args.out, kind)])
-    dataset = dataset_from(args) if args.dataset else None
+    dataset = dataset_from(args, (args.source,)) if args.dataset else None
     predictions = load_predictions(args.source, dataset, args.from_format)
     get_format(args.to_format, predictions.family)  # a target of another family is refused before writing
     if dataset is not None:

@@ -65,14 +65,32 @@ def add_scoring_options(parser: argparse.ArgumentParser) -> None:
                        help="spatio-temporal action task: also COCO-style frame mAP of the tube boxes (pycocotools)")
 
 
-def dataset_from(args: argparse.Namespace):
-    """Load the dataset named by the options, with a progress bar on a terminal."""
+def dataset_from(args: argparse.Namespace, predictions: tuple = ()):
+    """Load the dataset named by the options, with a progress bar on a terminal; an inferred split is printed
+    (stderr, so that stdout stays the results). Without ``--split`` and without a split the annotations
+    tell, the one the ``predictions`` files declare (all the same) is used."""
     from ..datasets import load_dataset
 
     options = {name: getattr(args, name) for name in ("segments", "box_policy", "durations")
                if getattr(args, name, None) is not None}
-    return load_dataset(args.dataset, args.split, args.annotations, args.vidor_dir, use_cache=not args.no_cache,
-                        progress=sys.stderr.isatty(), **options)
+    dataset = load_dataset(args.dataset, args.split, args.annotations, args.vidor_dir, use_cache=not args.no_cache,
+                           progress=sys.stderr.isatty(), split_hint=declared_split_of(predictions), **options)
+    if dataset.split_inferred_from is not None:
+        print(f"stvg-bench: split {dataset.split} (inferred from {dataset.split_inferred_from})", file=sys.stderr)
+    return dataset
+
+
+def declared_split_of(predictions: tuple) -> tuple[str, str] | None:
+    """``(split, where)`` when every prediction file declares the same split, else None."""
+    if not predictions:
+        return None
+    from ..formats.envelope import declared_split
+
+    declared = {declared_split(path) for path in predictions}
+    if len(declared) != 1 or None in declared:
+        return None
+    names = " and ".join(str(p) for p in predictions)
+    return declared.pop(), f"the predictions' envelope ({names})"
 
 
 def task_options(args: argparse.Namespace) -> dict:

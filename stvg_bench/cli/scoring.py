@@ -71,7 +71,7 @@ def run_score(args) -> int:
         from ..results.plotting import require_matplotlib
 
         require_matplotlib("--plot", "plot")
-    dataset = dataset_from(args)
+    dataset = dataset_from(args, (args.predictions,))
     evaluator = evaluator_from(args, dataset)
     predictions = predictions_from(args.predictions, dataset, args.format)
     result = evaluator.score(predictions, ci=args.ci).with_provenance(command=args.command_line)
@@ -94,7 +94,7 @@ def run_score(args) -> int:
 
 def run_validate(args) -> int:
     plan_from(args)
-    dataset = dataset_from(args)
+    dataset = dataset_from(args, (args.predictions,))
     evaluator = evaluator_from(args, dataset)
     predictions = predictions_from(args.predictions, dataset, args.format)
     result = evaluator.score(predictions, ci=False)
@@ -122,7 +122,7 @@ def run_compare(args) -> int:
         args.missing = "zero"
     plan_from(args)
     check_outputs({"A": args.a, "B": args.b, **annotation_inputs(args)}, [Output("--out", args.out)])
-    dataset = dataset_from(args)
+    dataset = dataset_from(args, (args.a, args.b))
     evaluator = evaluator_from(args, dataset)
     a = predictions_from(args.a, dataset, args.format)
     b = predictions_from(args.b, dataset, args.format)

@@ -3,7 +3,9 @@ decode helper every adapter reads its annotation files with."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +15,7 @@ import numpy as np
 
 from ..core import cache_lru
 from ..core.arrays import lookup_sorted
-from ..core.errors import AnnotationError, InputFileError, OptionError, SampleIdError, quote
+from ..core.errors import AnnotationError, DatasetMismatchError, InputFileError, OptionError, SampleIdError, quote
 from ..core.jsonio import gc_paused
 from ..data import tube_table
 from ..data.actions import ActionGroundTruth
@@ -105,6 +107,10 @@ def check_seconds(path: Path, video: object, field_name: str, *seconds: int) -> 
                               sample_id=video, field=field_name)
 
 
+#: Words of a file name that name a split (``split_named_by``), besides a dataset's own split names.
+SPLIT_WORDS = ("train", "val", "test")
+
+
 class DatasetAdapter(ABC):
     """Knows a dataset's files, splits and query types, and loads a split.
 
@@ -136,6 +142,25 @@ class DatasetAdapter(ABC):
         ``box_policy``, ``durations``); an adapter refuses options it does not know.
         """
 
+    def split_named_by(self, annotations: str | Path | None) -> str | None:
+        """The split the annotation file's name names (a split name as a word of it, e.g.
+        ``test_annotations.json``, ``val_v2.json``), or None; a split this dataset does not have is an error."""
+        if annotations is None:
+            return None
+        words = set(re.split(r"[^a-z0-9]+", Path(annotations).name.lower()))
+        named = [split for split in dict.fromkeys((*SPLIT_WORDS, *self.info.splits)) if split in words]
+        if len(named) != 1:
+            return None
+        if named[0] not in self.info.splits:
+            raise DatasetMismatchError(f"its name says split {named[0]}, which {self.name} does not have (its "
+                                       f"splits: {', '.join(self.info.splits)})", path=annotations)
+        return named[0]
+
+    def split_listed_for(self, dataset, annotations: str | Path | None) -> tuple[str, Path] | None:
+        """The split whose official video list holds every video of the loaded ``dataset``, and that list;
+        None where the dataset has no such lists (VidSTG has them)."""
+        return None
+
     def refuse_options(self, options: dict, known: tuple[str, ...] = ()) -> None:
         unknown = [k for k, v in options.items() if k not in known and v is not None]
         if unknown:
@@ -163,8 +188,14 @@ class Dataset:
     inputs: dict[str, dict]
     cache_dir: Path | None = None
     _tables: dict[TubeProtocol, ScoringTable] = field(default_factory=dict, repr=False)
+    split_inferred_from: str | None = None
 
     family = "tubes"
+
+    def with_split(self, split: str, inferred_from: str) -> Dataset:
+        """This dataset labelled ``split``, inferred from ``inferred_from`` (what ``load_dataset`` prints)."""
+        return dataclasses.replace(self, gt=dataclasses.replace(self.gt, split=split),
+                                   split_inferred_from=inferred_from)
 
     @property
     def name(self) -> str:
@@ -233,8 +264,13 @@ class ActionDataset:
     gt: ActionGroundTruth
     inputs: dict[str, dict]
     split: str
+    split_inferred_from: str | None = None
 
     family = "actions"
+
+    def with_split(self, split: str, inferred_from: str) -> ActionDataset:
+        """This dataset labelled ``split``, inferred from ``inferred_from`` (what ``load_dataset`` prints)."""
+        return dataclasses.replace(self, split=split, split_inferred_from=inferred_from)
 
     @property
     def name(self) -> str:

@@ -362,6 +362,19 @@ class VidstgAdapter(TubeAdapter):
     def resolve(self, gt: GroundTruth, protocol: TubeProtocol) -> ScoringTable:
         return resolve_vidstg(gt, protocol)
 
+    def split_listed_for(self, dataset, annotations) -> tuple[str, Path] | None:
+        """The split whose official ``<split>_files.json`` (beside the annotations, else fetched) lists every
+        video of ``dataset``; None without lists, or when no single list holds them all."""
+        folders = [Path(annotations).parent] if annotations is not None else []
+        folders.append(cache_root() / "vidstg")
+        videos = set(np.unique(np.asarray(dataset.gt.video_id)).tolist())
+        holding = []
+        for split in self.info.splits:
+            listing = next((f / f"{split}_files.json" for f in folders if (f / f"{split}_files.json").is_file()), None)
+            if listing is not None and videos <= set(_video_list(listing)):
+                holding.append((split, listing))
+        return holding[0] if len(holding) == 1 else None
+
 
 @dataclass(frozen=True)
 class SparseTrajectory:
@@ -376,6 +389,12 @@ class SparseTrajectory:
         inside = (self.frames >= start) & (self.frames < end)
         out[self.frames[inside] - start] = self.boxes_xyxy[inside]
         return out
+
+
+def _video_list(path: Path) -> list[str]:
+    """An official ``<split>_files.json``: a JSON list of video ids."""
+    source = AnnotationFile(path)
+    return [str(v) for v in decode_annotation(source.data(), list[str | int], path, "VidSTG video list")]
 
 
 def _tubedetr_trajectory(

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from ..core.errors import FormatError, quote
+from ..core.errors import FormatError, StvgBenchError, quote
 
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 
@@ -78,3 +78,55 @@ def provenance(envelope, path, sha256: str, format: str) -> dict:
     (and of :class:`~stvg_bench.data.tubes.PredictionMeta`)."""
     return {"method": envelope.method, "dataset": envelope.dataset, "split": envelope.split, "source": str(path),
             "sha256": sha256, "format": format}
+
+
+def declared_split(path) -> str | None:
+    """The ``split`` an stvg-bench prediction file declares, read from its first 64 KiB (the envelope comes
+    before the predictions in files stvg-bench writes) or, for a Parquet container, from its metadata; None
+    when it cannot be seen that cheaply. Pipes are never peeked at: they can be read once only."""
+    import json
+    import os
+
+    from ..core.jsonio import read_head
+
+    path = os.fspath(path)
+    try:
+        if os.path.isdir(path):
+            import pyarrow.parquet as pq
+
+            metadata = pq.read_schema(os.path.join(path, "segments.parquet")).metadata or {}
+            split = json.loads(metadata.get(b"stvg-bench", b"{}")).get("split")
+            return split if isinstance(split, str) else None
+        if not os.path.isfile(path):
+            return None
+        return _top_level_string(read_head(path).decode("utf-8", errors="replace"), "split")
+    except (OSError, ValueError, StvgBenchError):  # a failed peek infers nothing; reading the file reports it
+        return None
+
+
+def _top_level_string(text: str, key: str) -> str | None:
+    """The string value of ``key`` in the JSON object ``text`` starts (possibly truncated), if it comes before
+    a value that does not fit in ``text``."""
+    import json
+
+    decoder = json.JSONDecoder()
+    position = text.find("{") + 1
+    if position == 0 or text[:position - 1].strip():
+        return None
+    try:
+        return _scan_for(text, key, decoder, position)
+    except ValueError:  # truncated before the key
+        return None
+
+
+def _scan_for(text: str, key: str, decoder, position: int) -> str | None:
+    while True:
+        position = len(text) - len(text[position:].lstrip(" \t\r\n,"))
+        name, position = decoder.raw_decode(text, position)
+        position = len(text) - len(text[position:].lstrip(" \t\r\n"))
+        if text[position : position + 1] != ":":
+            return None
+        position = len(text) - len(text[position + 1 :].lstrip(" \t\r\n"))
+        value, position = decoder.raw_decode(text, position)
+        if name == key:
+            return value if isinstance(value, str) else None
