@@ -140,6 +140,12 @@ def build(
             frames += folder_frames(origin, video, video_segments, margin, frames_directory, frames_fps)
         else:
             frames += video_frames(origin, video, video_segments, margin, frames_directory)
+    if not frames:
+        n_segments = sum(len(s) for s in segments.values())
+        raise AnnotationInputError(
+            f"no frame selected: the {n_segments} segments of {len(segments)} videos cover no second the sources "
+            "have (check that the segments' seconds fit the videos' lengths, --frames-fps for a frame folder, or "
+            "widen --margin)", path=segments_path)
     tasks = make_tasks(frames, document_root, package_size)
     manifest = {
         "format": MANIFEST_FORMAT,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 def _connection_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("server")
-    group.add_argument("--data-dir", help="data directory of a server started with `annotate server start`")
+    group.add_argument("--data-dir", help="data directory of a server started with 'annotate server start'")
     group.add_argument("--url", help="another Label Studio (its API token in $LABEL_STUDIO_API_KEY)")
 
 
@@ -50,7 +50,7 @@ def add_commands(commands) -> None:
     users = sub.add_parser("users", help="add annotator accounts, each with its own password (server started here)")
     users.add_argument("action", choices=("add",))
     users.add_argument("emails", nargs="+")
-    users.add_argument("--data-dir", required=True, help="data directory of a server started with `server start`")
+    users.add_argument("--data-dir", required=True, help="data directory of a server started with 'server start'")
     users.add_argument("--password-env", help="one account only: the environment variable holding its password "
                        "(set even if the account exists)")
     users.add_argument("--passwords-file", help="without --password-env: where the generated passwords go (0600, "

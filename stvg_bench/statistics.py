@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .core.progress import track
+
 N_RESAMPLES = 1000
 SEED = 0
 CHUNK_ROWS = 100
@@ -126,7 +128,8 @@ def restricted(statistic: Statistic, keep: np.ndarray) -> Statistic:
 
 def resampled(statistic: Statistic, n: int, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> np.ndarray:
     """``(n_resamples, k)`` values of ``statistic`` over bootstrap resamples of ``n`` units."""
-    return np.concatenate([statistic(counts) for counts in resample_counts(n, n_resamples, seed)])
+    chunks = track(resample_counts(n, n_resamples, seed), -(-n_resamples // CHUNK_ROWS), "Bootstrap intervals")
+    return np.concatenate([statistic(counts) for counts in chunks])
 
 
 def percentile_interval(values: np.ndarray) -> np.ndarray:
@@ -158,9 +161,8 @@ def paired_bootstrap_statistics(
     """Paired bootstrap of ``A - B``: both statistics see the same resampling weights."""
     ones = np.ones((1, n))
     observed = statistic_a(ones)[0] - statistic_b(ones)[0]
-    differences = np.concatenate(
-        [statistic_a(counts) - statistic_b(counts) for counts in resample_counts(n, n_resamples, seed)]
-    )
+    chunks = track(resample_counts(n, n_resamples, seed), -(-n_resamples // CHUNK_ROWS), "Paired bootstrap")
+    differences = np.concatenate([statistic_a(counts) - statistic_b(counts) for counts in chunks])
     return paired_differences(observed, differences)
 
 

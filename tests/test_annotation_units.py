@@ -513,3 +513,16 @@ def test_only_the_specialists_verdicts_count():
     assert qc.verdicts(tasks, "review", accounts, "specialist@x") == {("v", 2, 0): qc.VISIBLE}
     alone = [{**tasks[0], "annotations": tasks[0]["annotations"][:1]}]
     assert qc.verdicts(alone, "review", accounts) == {("v", 2, 0): qc.VISIBLE}
+
+
+def test_a_build_selecting_no_frame_is_an_error_with_a_hint(job, tmp_path, run_cli):
+    """Segments beyond the video's 12 s select no frame: one line with a hint, nothing written."""
+    video = next(iter(job.frames)).path.parents[3] / "vid.mp4"
+    segments = write_segments(tmp_path / "late.json", {"vid": [("stir", 40, 45)]})
+    out = tmp_path / "empty-build"
+    code, _, stderr = run_cli("annotate", "build", video, "--segments", segments, "--out", out, "--video-id", "vid")
+    assert code == 2 and stderr.count("\n") == 1
+    assert stderr == (f"stvg-bench: error: {segments}: no frame selected: the 1 segments of 1 videos cover no second "
+                      "the sources have (check that the segments' seconds fit the videos' lengths, --frames-fps for "
+                      "a frame folder, or widen --margin)\n")
+    assert not out.exists()

@@ -13,6 +13,7 @@ import sys
 
 from .. import __version__
 from ..core.errors import OptionError, StvgBenchError
+from ..core.progress import show_on_terminal
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         args.command_line = ["stvg-bench", *argv]
         _apply_input_limit(getattr(args, "max_input_mb", None))
+        show_on_terminal()
         return int(args.handler(args) or 0)
     except StvgBenchError as exc:
         print(f"stvg-bench: error: {exc}", file=sys.stderr)

@@ -21,7 +21,10 @@ SUBMISSIONS = (
 
 def add_commands(commands) -> None:
     demo = commands.add_parser(
-        "demo", help="run the scorer on the built-in synthetic dataset", description=__doc__
+        "demo", help="run the scorer on the built-in synthetic dataset",
+        description="The main job end to end on the built-in synthetic dataset: writes a 200-sentence "
+        "VidSTG-layout split (official sentences + VidOR boxes, and TubeDETR's layout) and four prediction files "
+        "of different quality, one per format, then scores each as vidstg reading those files, as a user would.",
     )
     demo.add_argument(
         "--out", default="build/demo", help="where to write the demo files (default build/demo)"

@@ -9,7 +9,7 @@ from ..core.errors import OptionError
 
 ROOT_HELP = "the leaderboards folder (default: ./leaderboards)"
 DATA_HELP = ("directory holding the annotations (vidstg/, groundingyoutube/, youcook2_interactions/, ...; default: "
-             "the datasets fetched with `stvg-bench datasets fetch`)")
+             "the datasets fetched with 'stvg-bench datasets fetch')")
 
 
 def add_commands(commands) -> None:

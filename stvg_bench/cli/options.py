@@ -14,7 +14,7 @@ TASK_OPTIONS = ("thresholds", "missing", "interpolate", "mask_threshold", "tube_
 
 def add_dataset_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
     group = parser.add_argument_group("dataset")
-    group.add_argument("--dataset", required=required, help="a registered dataset (`stvg-bench datasets` lists "
+    group.add_argument("--dataset", required=required, help="a registered dataset ('stvg-bench datasets' lists "
                        "them: vidstg, hcstvg-v1, hcstvg-v2, groundingyoutube, youcook2-interactions, synthetic)")
     add_annotation_options(group)
 
@@ -46,9 +46,9 @@ def add_scoring_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("scoring")
     group.add_argument("--task", help="the task the predictions answer: spatio-temporal (VidSTG, HC-STVG; the "
                        "default there), or spatial, temporal, spatio-temporal (action datasets); "
-                       "`stvg-bench tasks` lists them")
+                       "'stvg-bench tasks' lists them")
     group.add_argument("--protocol", help="a registered protocol (default: the task's: dense for VidSTG and "
-                       "HC-STVG, gyt for the action datasets; `stvg-bench protocols` lists them)")
+                       "HC-STVG, gyt for the action datasets; 'stvg-bench protocols' lists them)")
     group.add_argument("--format", default="auto",
                        help="auto (default), stvg-bench, tubedetr, stcat, parquet or gyt-clicks")
     group.add_argument("--thresholds", help="VidSTG / HC-STVG: vIoU@R thresholds, comma-separated (default 0.3,0.5)")

@@ -85,9 +85,11 @@ def run_score(args) -> int:
     if args.per_frame:
         write_per_frame(result, args.per_frame)
     if args.plot:
+        from ..core.progress import step
         from ..results.plots import write_plots
 
-        write_plots(result, args.plot)
+        with step(f"Writing plots into {args.plot}"):
+            write_plots(result, args.plot)
     print_score(result, console())
     return 0
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..core import atomic, cache_lru
 from ..core.cachedir import cache_root
+from ..core.progress import step
 from ..core.errors import InputFileError
 from ..core.jsonio import decompress, read_head, read_raw
 from ..data import tubes as groundtruth
@@ -148,8 +149,10 @@ def cached_groundtruth(
 ) -> tuple[GroundTruth, Path | None]:
     """Return the parsed ground truth for ``inputs`` and its cache entry (None when not cached),
     building and storing it on a miss."""
+    parsing = f"Parsing the {adapter_name} {split} annotations"
     if not use_cache:
-        return build(), None
+        with step(parsing):
+            return build(), None
     key_material = json.dumps(
         {
             "adapter": adapter_name,
@@ -171,7 +174,8 @@ def cached_groundtruth(
             return gt, entry
     except (OSError, ValueError, KeyError):
         pass  # missing, damaged, or removed by another process while read: built below
-    gt = build()
+    with step(parsing):
+        gt = build()
     try:
         groundtruth.save(gt, entry, {"key": key, "inputs": identity(inputs)})
     except OSError as exc:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..core.errors import FormatError, OptionError
 from ..core.jsonio import loads_exact
+from ..core.progress import step
 from .base import read_document
 
 
@@ -32,9 +33,14 @@ def load_predictions(path: str | Path, dataset=None, format: str = "auto"):
     ``dataset`` decides the family detected among, and is needed by formats that
     number samples their own way (stcat) or match by step (gyt-clicks).
     """
+    path = Path(path)
+    with step(f"Reading {path.name}"):
+        return _load(path, dataset, format)
+
+
+def _load(path: Path, dataset, format: str):
     from ..registries import FORMATS
 
-    path = Path(path)
     family = dataset.family if dataset is not None else None
     if format != "auto":
         return get_format(format, family).read(path, dataset)

@@ -37,7 +37,8 @@ def title(result: ScoreResult) -> str:
 
 def score_table(result: ScoreResult, heading: str | None = None) -> Table:
     """Metrics (rows, in declared order) x query-type groups (columns), with 95% intervals when computed."""
-    table = Table(title=heading or title(result), title_justify="left")
+    heading = heading or title(result)
+    table = Table(title=heading, title_justify="left", min_width=len(heading))  # the title never wraps
     table.add_column("metric (%)", no_wrap=True)
     groups = list(result.metrics)
     for group in groups:

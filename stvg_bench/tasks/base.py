@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..core.errors import DatasetMismatchError, OptionError, SampleIdError, quote
+from ..core.progress import step
 from ..protocols import Protocol, get_protocol
 from ..results.result import (
     Bootstrap,
@@ -255,7 +256,8 @@ class Evaluator:
         started = datetime.now(UTC)
         clock = time.perf_counter()
         self.check(predictions)
-        measured = self.task.measure(self.state, predictions)
+        with step(f"Scoring {self.dataset.name} {self.dataset.split} ({self.task.name})"):
+            measured = self.task.measure(self.state, predictions)
         metrics, ci95 = summarise(measured.statistics, measured.fields, ci, n_resamples, seed)
         meta = predictions.meta
         inputs = {"predictions": {"path": meta.source, "sha256": meta.sha256, "format": meta.format},
