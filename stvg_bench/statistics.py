@@ -87,11 +87,12 @@ def resample_counts(n: int, n_resamples: int = N_RESAMPLES, seed: int = SEED):
 def mean_statistic(values: np.ndarray) -> Statistic:
     """Column means of ``values`` (``(n, k)``) weighted by the counts (NaN where every count is 0)."""
     values = np.asarray(values, dtype=np.float64)
+    with_ones = np.column_stack([values, np.ones(len(values))])  # one product gives the sums and the weights
 
     def statistic(counts: np.ndarray) -> np.ndarray:
-        total = counts.sum(axis=1, keepdims=True)
+        sums = counts @ with_ones
         out = np.full((counts.shape[0], values.shape[1]), np.nan)
-        np.divide(counts @ values, total, out=out, where=total > 0)
+        np.divide(sums[:, :-1], sums[:, -1:], out=out, where=sums[:, -1:] > 0)
         return out
 
     return statistic

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +61,8 @@ def _check_writable(output: Output, path: Path) -> None:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise OptionError(f"{output.option} {output.path}: {ancestor} is not a directory")
+    import tempfile
+
     try:  # a real attempt: permissions, read-only mounts and pseudo file systems all answer it
         with tempfile.TemporaryFile(dir=ancestor):
             pass

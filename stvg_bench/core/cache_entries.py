@@ -19,7 +19,6 @@ touches what it points to. Anything else under the root is not stvg-bench's and 
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +123,8 @@ def unclaimed_names(root: Path | None = None) -> list[str]:
 
 def _remove_path(path: Path) -> bool:
     if path.is_dir() and not path.is_symlink():
+        import secrets
+
         # Renamed first: a reader sees the whole entry or none of it, never half a directory.
         trash = path.with_name(f".{path.name}.removed-{os.getpid()}-{secrets.token_hex(4)}")
         try:
