@@ -66,9 +66,9 @@ def add_scoring_options(parser: argparse.ArgumentParser) -> None:
 
 
 def dataset_from(args: argparse.Namespace, predictions: tuple = ()):
-    """Load the dataset named by the options, with a progress bar on a terminal; an inferred split is printed
-    (stderr, so that stdout stays the results). Without ``--split`` and without a split the annotations
-    tell, the one the ``predictions`` files declare (all the same) is used."""
+    """Load the dataset named by the options, with a progress bar on a terminal. An inferred split is printed
+    on stdout, before the results (stderr carries nothing but an error's one line). Without ``--split`` and
+    without a split the annotations tell, the one the ``predictions`` files declare (all the same) is used."""
     from ..datasets import load_dataset
 
     options = {name: getattr(args, name) for name in ("segments", "box_policy", "durations")
@@ -76,7 +76,7 @@ def dataset_from(args: argparse.Namespace, predictions: tuple = ()):
     dataset = load_dataset(args.dataset, args.split, args.annotations, args.vidor_dir, use_cache=not args.no_cache,
                            progress=sys.stderr.isatty(), split_hint=declared_split_of(predictions), **options)
     if dataset.split_inferred_from is not None:
-        print(f"stvg-bench: split {dataset.split} (inferred from {dataset.split_inferred_from})", file=sys.stderr)
+        print(f"split {dataset.split} (inferred from {dataset.split_inferred_from})")
     return dataset
 
 
