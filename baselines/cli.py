@@ -54,7 +54,7 @@ def add_commands(commands) -> None:
     execution = run.add_argument_group("execution")
     execution.add_argument("--executor", default="local", help="local (default) or ray")
     execution.add_argument("--decode-workers", type=int, default=2, help="local: decode threads (default 2)")
-    execution.add_argument("--prefetch", type=int, default=4, help="local: videos decoded ahead (default 4)")
+    execution.add_argument("--prefetch", type=int, default=2, help="local: batches decoded ahead (default 2)")
     execution.add_argument("--address", help="ray: cluster address (auto, HOST:PORT; default: a local cluster)")
     execution.add_argument("--workers", type=int, default=2, help="ray: actors (default 2)")
     execution.add_argument("--gpus-per-worker", type=float, default=0.0, help="ray: GPUs per actor (default 0)")
@@ -104,16 +104,10 @@ def run_run(args) -> int:
         progress=sys.stderr.isatty(), command=getattr(args, "command_line", None),
         kill_after_samples=int(kill_after) if kill_after else None)
     result = run(request)
-    kind = " (oracle: never ranked)" if result.manifest and _is_oracle(result.manifest) else ""
+    kind = " (oracle: never ranked)" if result.oracle else ""
     print(f"{result.predictions}: {result.samples} samples ({result.predicted} predicted in this session){kind}")
     print(f"manifest: {result.manifest}; run directory: {result.run_dir}")
     return 0
-
-
-def _is_oracle(manifest_path) -> bool:
-    from .run.manifest import read
-
-    return bool(read(manifest_path)["runner"]["oracle"])
 
 
 def run_show(args) -> int:

@@ -12,7 +12,7 @@ rows (tube index within the sample, second, box).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -54,7 +54,3 @@ class ActionOutput:
 
 
 OUTPUT_TYPES = {"tubes": TubeOutput, "actions": ActionOutput}
-
-
-def output_fields(family: str) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(OUTPUT_TYPES[family]))

@@ -42,10 +42,6 @@ class FramePlan:
     def to_dict(self) -> dict:
         return {key: value for key, value in asdict(self).items() if value is not None}
 
-    def describe(self) -> str:
-        text = {"fps": f"fps:{self.fps:g}", "every": f"every:{self.stride}"}.get(self.rule, self.rule)
-        return f"{text}, at most {self.max_frames} frames" if self.max_frames else text
-
     @property
     def family(self) -> str:
         return RULES[self.rule][0]

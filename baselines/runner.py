@@ -19,7 +19,7 @@ oracle runners, whose samples carry ``truth``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +43,6 @@ class RunContext:
 
     dataset: object
     load_split: object  # (split) -> loaded dataset: the run's annotations rule applied to another split
-    inputs: dict = field(default_factory=dict)  # extra inputs the run read (recorded in the manifest)
 
 
 class Runner(ABC):

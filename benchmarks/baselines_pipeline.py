@@ -15,7 +15,7 @@ GPU leaves the CPU to the decoder), measures in one run:
   per-sample overhead of the Ray executor over the local one (the
   ``full-frame`` prior on the real VidSTG test sentences, no video).
 
-    python benchmarks/baselines_pipeline.py [--videos 24] [--frames 150]
+    python benchmarks/baselines_pipeline.py [--videos 48] [--frames 150]
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def register() -> None:
 
     BASELINES.register(StandIn.name, StandIn, RunnerInfo(
         description="benchmark stand-in", version=1, task="tube-grounding", family="tubes", kind="zero-shot",
-        needs=("videos",), parameters=(FRAME_PLAN, MAX_FRAMES), default_batch_size=8), origin="benchmark")
+        needs=("videos",), parameters=(FRAME_PLAN, MAX_FRAMES), default_batch_size=4), origin="benchmark")
 
 
 def make_data(n_videos: int, n_frames: int, width: int, height: int) -> tuple[Path, Path]:
@@ -95,7 +95,7 @@ def timed_run(name: str, request_options: dict) -> tuple[float, dict]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--videos", type=int, default=24)
+    parser.add_argument("--videos", type=int, default=48)
     parser.add_argument("--frames", type=int, default=150)
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=360)
@@ -104,7 +104,7 @@ def main() -> int:
     register()
     annotations, videos = make_data(args.videos, args.frames, args.width, args.height)
     common = {"runner": StandIn.name, "dataset": "vidstg", "annotations": str(annotations), "videos": str(videos),
-              "params": ("frame_plan=fps:10",), "decode_workers": 2, "prefetch": 4}
+              "params": ("frame_plan=fps:10",), "decode_workers": 2, "prefetch": 2}
 
     StandIn.seconds_per_frame = 0.0
     _, decode = timed_run("decode-only", common)
@@ -122,8 +122,8 @@ def main() -> int:
              for item in unit_inputs(unit, runner, source).items]
     frames = sum(len(f) for _, f in items)
     start = time.perf_counter()
-    for first in range(0, len(items), 8):
-        runner.predict(items[first : first + 8])
+    for first in range(0, len(items), 4):
+        runner.predict(items[first : first + 4])
     model_rate = frames / (time.perf_counter() - start)
 
     _, pipeline = timed_run("pipeline", common)

@@ -1,8 +1,10 @@
 """Small VidSTG-layout datasets with synthetic index videos, and test runners, for the baselines tests.
 
 ``IndexReader`` reads back the index each decoded frame shows: its box on a
-planned frame ``f`` is ``[index, f, index + 1, f + 1]``, so a prediction file
-says exactly which decoded frame answered every planned one.
+planned frame ``f`` is ``[index, f, index + 1, f + 1 + b]``, so a prediction
+file says exactly which decoded frame answered every planned one; ``b`` (the
+sum of the sample ids in its batch, / 1000) makes its output depend on its
+batch, as a batch-sensitive model's may.
 """
 
 from __future__ import annotations
@@ -70,10 +72,11 @@ class IndexReader(Runner):
 
     def predict(self, batch):
         outputs = []
+        signature = sum(sample.sample_id for sample, _ in batch) / 1000
         for sample, frames in batch:
             index = np.array([frame_index(rgb) for rgb in frames.rgb], dtype=np.float64)
             planned = frames.planned.astype(np.float64)
-            boxes = np.stack([index, planned, index + 1, planned + 1], axis=1).reshape(-1, 4)
+            boxes = np.stack([index, planned, index + 1, planned + 1 + signature], axis=1).reshape(-1, 4)
             outputs.append(TubeOutput(sample.segment_start_frame, sample.segment_end_frame_exclusive,
                                       frames.planned, boxes))
         return outputs

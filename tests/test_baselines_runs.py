@@ -165,10 +165,12 @@ def test_killed_run_resumes_to_identical_bytes(tiny, tmp_path, run_cli):
     assert not (killed / "p.json").exists()
     assert len(list((killed / "p.run" / "shards").glob("*.parquet"))) == 3  # only what was in flight is lost
     code, _, err = run_cli("baseline", "run", "full-frame", "--dataset", "vidstg", "--annotations",
-                           tiny["annotations"], "--out", killed / "p.json", "--param", "frame_plan=every", "--resume")
+                           tiny["annotations"], "--out", killed / "p.json", "--param", "frame_plan=every", "--resume",
+                           "--batch-size", "1")
     assert code == 0, err
     code, _, err = run_cli("baseline", "run", "full-frame", "--dataset", "vidstg", "--annotations",
-                           tiny["annotations"], "--out", whole / "p.json", "--param", "frame_plan=every")
+                           tiny["annotations"], "--out", whole / "p.json", "--param", "frame_plan=every",
+                           "--batch-size", "1")
     assert code == 0, err
     assert filecmp.cmp(killed / "p.json", whole / "p.json", shallow=False)
     sessions = json.loads((killed / "p.manifest.json").read_text())["sessions"]
@@ -186,6 +188,21 @@ def test_resume_of_a_finished_run_predicts_nothing_and_limit_selects(run_cli, ti
     assert json.loads((tmp_path / "p.manifest.json").read_text())["sessions"][1]["stats"]["samples"] == 0
     assert _index_run(run_cli, tiny, out, "--resume")[0] == 0
     assert len(json.loads(out.read_text())["predictions"]) == 7
+
+
+def test_resume_keeps_the_batch_plan(run_cli, tiny, tmp_path):
+    """Shards lost from the middle of a batch: --resume recomputes that batch whole, so a batch-sensitive runner
+    (IndexReader's boxes depend on their batch) gives the same bytes."""
+    out = tmp_path / "p.json"
+    assert _index_run(run_cli, tiny, out, "--batch-size", "3")[0] == 0
+    whole = out.read_bytes()
+    for position in (1, 4, 6):  # as if killed with these in flight
+        (tmp_path / "p.run" / "shards" / f"{position:08d}.parquet").unlink()
+    out.unlink()
+    assert _index_run(run_cli, tiny, out, "--batch-size", "3", "--resume")[0] == 0
+    assert out.read_bytes() == whole
+    session = json.loads((tmp_path / "p.manifest.json").read_text())["sessions"][1]
+    assert session["samples_done_before"] == 4 and session["stats"]["samples"] == 3
 
 
 # ------------------------------------------------------------------ bad input: one line, exit 2, run dir intact

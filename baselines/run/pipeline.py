@@ -33,7 +33,7 @@ from .keys import canonical_sha256, check_device, device_names, hash_checkpoint,
 from .merge import action_predictions, tube_predictions
 from .shards import ShardStore
 from .stats import StageTimes
-from .work import work_units
+from .work import plan_batches, work_units
 
 EXECUTORS = {"local": "baselines.run.local:LocalExecutor", "ray": "baselines.run.ray_executor:RayExecutor"}
 
@@ -62,7 +62,7 @@ class RunRequest:
     executor: str = "local"
     batch_size: int | None = None
     decode_workers: int = 2
-    prefetch: int = 4
+    prefetch: int = 2
     address: str | None = None
     workers: int = 2
     gpus_per_worker: float = 0.0
@@ -81,6 +81,7 @@ class RunResult:
     run_dir: Path
     samples: int
     predicted: int
+    oracle: bool
 
 
 def default_run_dir(out: Path) -> Path:
@@ -249,13 +250,13 @@ def run(request: RunRequest) -> RunResult:
     units = work_units(samples)
     backends = sorted({"frames" if decoding.resolve(u.video_id).is_dir() else decoding.backend for u in units}) \
         if decoding is not None else []
-    fitted = runner.prepare(RunContext(dataset, _split_loader(request, request.runner, dataset), extra_inputs))
+    fitted = runner.prepare(RunContext(dataset, _split_loader(request, request.runner, dataset)))
 
     key_fields = {
         "runner": request.runner, "runner_version": info.version, "parameters_sha256": parameters_sha256(parameters),
         "checkpoint_sha256": checkpoint.sha256 if checkpoint else None, "dataset": dataset.name,
         "split": dataset.split, "dataset_inputs": identity(dataset.inputs), "fitted_sha256": canonical_sha256(fitted),
-        "sample_inputs": identity(extra_inputs) if extra_inputs else {},
+        "sample_inputs": identity(extra_inputs) if extra_inputs else {}, "batch_size": batch_size,
     }
     key = run_key(key_fields)
     run_dir = Path(request.run_dir) if request.run_dir else default_run_dir(out)
@@ -266,6 +267,7 @@ def run(request: RunRequest) -> RunResult:
         "runner", "runner_version", "parameters_sha256", "checkpoint_sha256", "dataset", "split")}})
     done = store.done()
     pending = [s for s in samples if s.position not in done]
+    batches = [b for b in plan_batches(samples, batch_size) if any(s.position not in done for s in b.samples)]
     manifest_path = manifests.manifest_path_for(out)
     record = previous or {
         "format": manifests.MANIFEST_FORMAT, "version": manifests.MANIFEST_VERSION, "run_key": key, "key": key_fields,
@@ -298,6 +300,8 @@ def run(request: RunRequest) -> RunResult:
     clock = time.perf_counter()
 
     def sink(sample, output) -> None:
+        if sample.position in done:  # recomputed with its batch after a resume: its shard stays as it was
+            return
         started = time.perf_counter()
         store.write(sample, output)
         stats.add("write", time.perf_counter() - started)
@@ -307,7 +311,7 @@ def run(request: RunRequest) -> RunResult:
             os.kill(os.getpid(), signal.SIGKILL)
 
     try:
-        executor.run(runner, work_units(pending), decoding, sink, stats)
+        executor.run(runner, batches, decoding, sink, stats)
     except BaseException as exc:
         session.update(ended=manifests.now(), status="failed" if isinstance(exc, StvgBenchError) else "interrupted",
                        error=str(exc), stats=stats.report(time.perf_counter() - clock))
@@ -335,4 +339,4 @@ def run(request: RunRequest) -> RunResult:
     record.update(status="complete", started=record["sessions"][0]["started"], ended=session["ended"],
                   predictions={"path": str(out), "sha256": file_sha256(out), "format": "stvg-bench"})
     manifests.write(record, run_dir / manifests.MANIFEST_NAME, manifest_path)
-    return RunResult(out, manifest_path, run_dir, len(samples), len(pending))
+    return RunResult(out, manifest_path, run_dir, len(samples), len(pending), info.is_oracle)

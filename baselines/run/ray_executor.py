@@ -1,9 +1,10 @@
 """The Ray executor: the same runner in a pool of Ray actors, videos sharded across them.
 
 Each actor holds one copy of the runner (set up once: weights stay loaded) and
-the video source; it decodes a work unit (one video) and predicts it in
-batches. The driver hands out one unit per idle actor and writes the shards as
-results stream back, so a killed run loses only the units in flight. Uses the
+the video source; it decodes the videos of one planned batch and predicts it.
+The driver hands out one batch per idle actor (so videos are sharded across
+actors) and writes the shards as results stream back, so a killed run loses
+only the batches in flight. Uses the
 cluster at ``address`` (``auto``, ``HOST:PORT``) or one already initialised
 in this process, else starts a local one for the run.
 """
@@ -14,7 +15,7 @@ import time
 
 from stvg_bench.core.errors import OptionError
 
-from .local import predict_batch
+from .local import batch_items, predict_batch
 from .stats import StageTimes
 from .work import unit_inputs
 
@@ -22,20 +23,15 @@ from .work import unit_inputs
 class _Worker:
     """The body of a Ray actor."""
 
-    def __init__(self, runner, source, batch_size: int) -> None:
-        self.runner, self.source, self.batch_size = runner, source, batch_size
+    def __init__(self, runner, source) -> None:
+        self.runner, self.source = runner, source
         runner.setup()
 
-    def run(self, unit):
+    def run(self, batch):
         stats = StageTimes()
-        inputs = unit_inputs(unit, self.runner, self.source)
-        stats.add("decode", inputs.decode_seconds)
-        stats.frames = inputs.frames
-        results = []
-        for start in range(0, len(inputs.items), self.batch_size):
-            batch = inputs.items[start : start + self.batch_size]
-            results += [(sample, output) for (sample, _), output in zip(batch, predict_batch(self.runner, batch, stats))]
-        return results, stats
+        items = batch_items([unit_inputs(unit, self.runner, self.source) for unit in batch.units], stats)
+        outputs = predict_batch(self.runner, items, stats)
+        return [(sample, output) for (sample, _), output in zip(items, outputs)], stats
 
 
 class RayExecutor:
@@ -57,7 +53,7 @@ class RayExecutor:
         return {"name": self.name, "batch_size": self.batch_size, "address": self.address, "workers": self.workers,
                 "gpus_per_worker": self.gpus}
 
-    def run(self, runner, units: list, source, sink, stats: StageTimes) -> None:
+    def run(self, runner, batches: list, source, sink, stats: StageTimes) -> None:
         import ray
         from ray.util import ActorPool
 
@@ -71,12 +67,12 @@ class RayExecutor:
                 raise OptionError(f"cannot start or join the Ray cluster at {self.address or 'this machine'}: "
                                   f"{exc}") from None
         actor = ray.remote(_Worker).options(num_cpus=1, num_gpus=self.gpus)
-        actors = [actor.remote(runner, source, self.batch_size) for _ in range(self.workers)]
+        actors = [actor.remote(runner, source) for _ in range(self.workers)]
         try:
             pool = ActorPool(actors)
             stats.add("startup", time.perf_counter() - clock)
-            for unit in units:
-                pool.submit(lambda worker, work: worker.run.remote(work), unit)
+            for batch in batches:
+                pool.submit(lambda worker, work: worker.run.remote(work), batch)
             while pool.has_next():
                 clock = time.perf_counter()
                 results, worker_stats = pool.get_next_unordered()

@@ -1,9 +1,16 @@
-"""Work units (the samples of one video) and turning a unit into a runner's inputs.
+"""Batches and work units, and turning a unit into a runner's inputs.
 
-A unit is decoded once for all its samples: the union of their planned frames
-is read in one pass, and each sample gets its own frames in plan order. Both
-executors call :func:`unit_inputs` (locally in decode threads, on Ray inside
-the actors), so they hand the runner the same frames.
+The batch plan is a function of the selected samples and the batch size only:
+samples grouped by video (in order of their first sample), then cut into
+consecutive batches of ``batch_size``. Every executor calls ``predict`` on
+exactly these batches (a resumed run recomputes a partly finished batch
+whole), so a runner whose numbers depend on what else is in its batch still
+gives the same bytes locally, on Ray and after a resume.
+
+A work unit (the samples of one video inside one batch) is decoded in one
+pass over the union of their planned frames; each sample gets its own frames
+in plan order. Both executors call :func:`unit_inputs`, so they hand the
+runner the same frames.
 """
 
 from __future__ import annotations
@@ -36,6 +43,23 @@ class UnitInputs:
     items: list  # [(sample, DecodedFrames | None)]
     frames: int
     decode_seconds: float
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One ``predict`` call: its units, whose samples in order are the batch."""
+
+    units: tuple[WorkUnit, ...]
+
+    @property
+    def samples(self) -> list:
+        return [sample for unit in self.units for sample in unit.samples]
+
+
+def plan_batches(samples: list, batch_size: int) -> list[Batch]:
+    """The batch plan of ``samples`` (see the module docstring)."""
+    ordered = [sample for unit in work_units(samples) for sample in unit.samples]
+    return [Batch(tuple(work_units(ordered[k : k + batch_size]))) for k in range(0, len(ordered), batch_size)]
 
 
 def work_units(samples: list) -> list[WorkUnit]:
