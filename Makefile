@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed-stamp
 LS_VENV := .venv-labelstudio
 LS_STAMP := $(LS_VENV)/.installed-stamp
 LABEL_STUDIO_VERSION := 1.23.2
+# The CPU build of torch: installed first and by exact version, so that the baselines extra's
+# `torch>=2.6` is already satisfied (any other torch spec fetches a multi-GB CUDA build).
+TORCH_VERSION := 2.13.0
 
 export OMP_NUM_THREADS := 1
 export HF_HUB_OFFLINE := 1
@@ -19,7 +22,8 @@ env: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,annotation,leaderboard,plot,screenshot]'
+	$(BIN)/python -m pip install --quiet torch==$(TORCH_VERSION)
+	$(BIN)/python -m pip install --quiet -e '.[test,annotation,baselines,ray,leaderboard,plot,screenshot]'
 	touch $(STAMP)
 
 labelstudio: $(LS_STAMP)
@@ -53,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.score_vidstg
 	$(BIN)/python -m benchmarks.score_gyt
 	$(BIN)/python -m benchmarks.leaderboard_build
+	$(BIN)/python -m benchmarks.baselines_pipeline
 
 # Needs Debian's browser and driver: apt-get install chromium chromium-driver.
 screenshot: $(STAMP) $(LS_STAMP)

@@ -93,6 +93,9 @@ class ActionGroundTruth:
         queries: the spatial queries.
         policy: name of the box policy applied.
         defects: ground-truth problems found, by kind (reported, never errors).
+        pool_video, pool_step: the released step pool of each video (GroundingYouTube's
+            ``vid2step.json``; background included) as (video, step) rows in file order;
+            empty for datasets without pools. An input of the temporal task, not its answer.
     """
 
     dataset: str
@@ -114,6 +117,8 @@ class ActionGroundTruth:
     queries: SpatialQueries
     policy: str
     defects: dict[str, int] = field(default_factory=dict)
+    pool_video: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    pool_step: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_videos(self) -> int:

@@ -211,6 +211,8 @@ def load_groundtruth(
         step=box_step[valid],
         video=box_video[valid],
     )
+    pool_rows = [(video_of[v], step_of[normalise_step(s)]) for v, pool in pools.items() if v in video_of
+                 for s in pool]
     gt = ActionGroundTruth(
         dataset="groundingyoutube",
         video_ids=np.array(video_ids, dtype=str),
@@ -231,6 +233,8 @@ def load_groundtruth(
         queries=queries,
         policy=box_policy,
         defects=defects,
+        pool_video=np.array([r[0] for r in pool_rows], dtype=np.int64),
+        pool_step=np.array([r[1] for r in pool_rows], dtype=np.int64),
     )
     return gt, inputs
 

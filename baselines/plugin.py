@@ -1,0 +1,66 @@
+"""The built-in runners, registered in :data:`stvg_bench.registries.BASELINES` by the ``stvg_bench.plugins``
+entry point of this package (``pyproject.toml``). Entries are lazy: listing them imports no runner module."""
+
+from __future__ import annotations
+
+from .info import ParameterSpec, RunnerInfo
+
+FRAME_PLAN = ParameterSpec(
+    "frame_plan", "tubedetr", "frame-plan",
+    "frames given a box, over the input segment: tubedetr (exactly the frames the tubedetr protocol "
+    "scores), fps:N (TubeDETR's sampling at N fps) or every[:K] (every K-th frame)")
+MAX_FRAMES = ParameterSpec(
+    "max_frames", 0, "integer",
+    "at most this many planned frames per sample, kept uniformly by TubeDETR's rule (0: no cap; "
+    "not with tubedetr, which has its own 200)")
+FIT_SPLIT = ParameterSpec(
+    "fit_split", "", "text",
+    "the split fitted on (default: the dataset's rule, see the README; never the scored split)")
+BOX_FRACTION = ParameterSpec(
+    "box_fraction", 1.0, "fraction",
+    "tube boxes: a centred box of this fraction of the frame's width and height (1: the whole frame)")
+
+_TUBE_PLAN = (FRAME_PLAN, MAX_FRAMES)
+_TUBES = "baselines.runners.tube_priors"
+_ACTIONS = "baselines.runners.action_priors"
+
+RUNNERS: tuple[tuple[str, str, RunnerInfo], ...] = (
+    ("full-frame", f"{_TUBES}:FullFrame", RunnerInfo(
+        description="segment = the input segment, box = the whole frame on every planned frame",
+        version=1, task="tube-grounding", family="tubes", kind="prior", needs=(), parameters=_TUBE_PLAN)),
+    ("center-box", f"{_TUBES}:CenterBox", RunnerInfo(
+        description="segment = the input segment, box = a centred box of the mean ground-truth box size "
+        "(relative to the frame) of another split",
+        version=1, task="tube-grounding", family="tubes", kind="prior", needs=("other split",),
+        parameters=(*_TUBE_PLAN, FIT_SPLIT))),
+    ("temporal-prior", f"{_TUBES}:TemporalPrior", RunnerInfo(
+        description="segment = the mean relative position of the ground truth inside the input segment on "
+        "another split, box = the whole frame",
+        version=1, task="tube-grounding", family="tubes", kind="prior", needs=("other split",),
+        parameters=(*_TUBE_PLAN, FIT_SPLIT))),
+    ("gt-segment+full-frame", f"{_TUBES}:GtSegmentFullFrame", RunnerInfo(
+        description="ORACLE: segment = the ground-truth segment, box = the whole frame",
+        version=1, task="tube-grounding", family="tubes", kind="oracle", needs=(), parameters=_TUBE_PLAN)),
+    ("gt-segment+center-box", f"{_TUBES}:GtSegmentCenterBox", RunnerInfo(
+        description="ORACLE: segment = the ground-truth segment, box = center-box's box (fitted on another split)",
+        version=1, task="tube-grounding", family="tubes", kind="oracle", needs=("other split",),
+        parameters=(*_TUBE_PLAN, FIT_SPLIT))),
+    ("center-point", f"{_ACTIONS}:CenterPoint", RunnerInfo(
+        description="the frame's centre on every queried second",
+        version=1, task="action-spatial", family="actions", kind="prior", needs=("frame sizes",))),
+    ("uniform-steps", f"{_ACTIONS}:UniformSteps", RunnerInfo(
+        description="the video's step pool (vid2step, in its order, without background) spread evenly "
+        "over the video's seconds",
+        version=1, task="action-temporal", family="actions", kind="prior", needs=())),
+    ("uniform-steps+center-point", f"{_ACTIONS}:UniformStepsCenterPoint", RunnerInfo(
+        description="uniform-steps' labels with the frame's centre as point, and one tube per step span "
+        "(centred boxes, score 1) for video mAP",
+        version=1, task="action-spatio-temporal", family="actions", kind="prior", needs=("frame sizes",),
+        parameters=(BOX_FRACTION,))),
+)
+
+
+def register(registries) -> None:
+    """Add the built-in runners to ``registries.BASELINES`` (the ``stvg_bench.plugins`` hook)."""
+    for name, reference, info in RUNNERS:
+        registries.BASELINES.register(name, reference, info, origin="baselines")

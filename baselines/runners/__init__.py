@@ -1,0 +1,1 @@
+"""The built-in runners (registered by :mod:`baselines.plugin`)."""
