@@ -123,7 +123,7 @@ def test_no_ci_no_error_bars(synthetic):
 
 
 def test_temporal_only_ground_truth_has_no_viou_plots(shared_data, tmp_path):
-    """VidSTG's official sentences without VidOR boxes (the leaderboard's temporal-prior stand-in): only the
+    """VidSTG's official sentences without VidOR boxes (the leaderboard's temporal-prior row): only the
     tIoU plots and the m_tIoU bars."""
     dataset = load_dataset("vidstg", "test", shared_data / "vidstg" / "test_annotations.json")
     result = Evaluator(dataset).score(load_predictions(PRIOR, dataset), ci=False)

@@ -43,7 +43,8 @@ def add_commands(commands) -> None:
     add.add_argument("--checkpoint-sha256")
     add.add_argument("--url", help="where the file is hosted (files over the 16 MiB cap for committed submissions)")
     add.add_argument("--produced-by", help="RUNNER@VERSION of the runner that made the file (else self-submitted)")
-    add.add_argument("--manifest", help="the runner's manifest, a path under leaderboards/submissions/")
+    add.add_argument("--manifest", help="the run manifest beside the file (stvg-bench baseline run writes it); "
+                     "copied beside the submission")
     add.add_argument("--submitter", help="who submits (self-submitted files)")
     add.add_argument("--root", default="leaderboards", help=ROOT_HELP)
     add.add_argument("--data", help=DATA_HELP)
@@ -111,8 +112,18 @@ def _produced_by(args) -> dict | None:
         raise OptionError(f"--produced-by must be RUNNER@VERSION, got {args.produced_by!r}")
     produced = {"runner": runner, "version": version}
     if args.manifest:
-        produced["manifest"] = args.manifest
+        produced["manifest"] = _under_root(args, args.manifest)
     return produced
+
+
+def _under_root(args, path: str) -> str:
+    """``path`` as the entries name it, relative to the leaderboards folder, when it lies inside it (else as
+    given: ``add`` copies it beside the submission)."""
+    root = _root(args).resolve()
+    resolved = Path(path).resolve()
+    if resolved.is_relative_to(root):
+        return resolved.relative_to(root).as_posix()
+    return path
 
 
 def run_add(args) -> int:

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from ..core import atomic
-from ..core.errors import OptionError
+from ..core.errors import InputFileError, OptionError
 from .entries import checked_entry, validate_document
 from .sources import MAX_COMMITTED_BYTES, fetched_path, sha256_of
 
@@ -72,6 +72,19 @@ def store_file(root: Path, dataset: str, name: str, source: Path) -> str:
     return relative
 
 
+def store_manifest(root: Path, dataset: str, name: str, manifest: str) -> str:
+    """The run manifest as the entry names it: one already under ``submissions/`` as it is, any other file
+    copied beside the submission (``submissions/<dataset>/<entry>/manifest.json``)."""
+    if manifest.startswith("submissions/"):
+        return manifest
+    source = Path(manifest)
+    if not source.is_file():
+        raise InputFileError("no such run manifest (--manifest)", path=source)
+    relative = f"submissions/{dataset}/{name}/manifest.json"
+    atomic.write_with(Path(root) / relative, lambda tmp: shutil.copyfile(source, tmp))
+    return relative
+
+
 def add(root: Path, data_dir: Path, predictions: Path, dataset: str, name: str, *, task: str | None, fmt: str,
         url: str | None, produced_by: dict | None, submitter: str | None, new_entry: dict) -> tuple[Path, dict]:
     """Validate and score ``predictions`` (every protocol), store them, write the entry; return the entry's
@@ -90,5 +103,7 @@ def add(root: Path, data_dir: Path, predictions: Path, dataset: str, name: str, 
         location = ("url", url)
     else:
         location = ("path", store_file(root, dataset, name, predictions))
+    if produced_by is not None and "manifest" in produced_by:
+        produced_by = {**produced_by, "manifest": store_manifest(root, dataset, name, produced_by["manifest"])}
     item = prediction_item(task, scores.format, digest, size, location, produced_by, submitter)
     return attach_predictions(root, dataset, name, item, new_entry), scores.by_protocol
