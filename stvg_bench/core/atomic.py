@@ -47,6 +47,8 @@ def write_with(path: str | Path, writer: Callable[[Path], None]) -> None:
     try:
         writer(Path(tmp))
         os.chmod(tmp, _default_mode(0o666))
+        with open(tmp, "rb") as handle:  # on disk before it takes the name, as write_bytes does
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
