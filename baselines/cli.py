@@ -1,4 +1,4 @@
-"""``stvg-bench baseline list | run | show`` (plugged in by :mod:`stvg_bench.cli.baseline`).
+"""``stvg-bench baseline list | run | show`` (plugged in by :mod:`stvg_bench.cli.extensions`).
 
 ``list`` reads only what runners were registered with: no runner module, no torch.
 """

@@ -37,6 +37,12 @@ class TubePrior(Runner):
     def box(self, sample) -> list[float]:
         return [0.0, 0.0, float(sample.width), float(sample.height)]
 
+    def fit(self, context: RunContext, statistic) -> tuple[dict, tuple]:
+        """``statistic(gt)`` on the split this prior fits on (never the scored one), and what it was fitted on."""
+        split = fitting.fit_split(self.name, context.dataset, self.parameters["fit_split"])
+        fitted_on = context.load_split(split)
+        return {"fit_split": split, "fit_inputs": fitted_on.inputs}, statistic(fitted_on.gt)
+
     def predict(self, batch):
         outputs = []
         for sample, _ in batch:
@@ -56,11 +62,9 @@ class CenterBox(TubePrior):
     height_fraction: float
 
     def prepare(self, context: RunContext) -> dict:
-        split = fitting.fit_split(self.name, context.dataset, self.parameters["fit_split"])
-        fitted_on = context.load_split(split)
-        self.width_fraction, self.height_fraction, n_boxes = fitting.mean_box_fraction(fitted_on.gt)
-        return {"fit_split": split, "fit_inputs": fitted_on.inputs, "boxes": n_boxes,
-                "mean_width_fraction": self.width_fraction, "mean_height_fraction": self.height_fraction}
+        fitted, (self.width_fraction, self.height_fraction, n_boxes) = self.fit(context, fitting.mean_box_fraction)
+        return {**fitted, "boxes": n_boxes, "mean_width_fraction": self.width_fraction,
+                "mean_height_fraction": self.height_fraction}
 
     def box(self, sample) -> list[float]:
         half_w = self.width_fraction * sample.width / 2
@@ -75,11 +79,9 @@ class TemporalPrior(TubePrior):
     end_fraction: float
 
     def prepare(self, context: RunContext) -> dict:
-        split = fitting.fit_split(self.name, context.dataset, self.parameters["fit_split"])
-        fitted_on = context.load_split(split)
-        self.start_fraction, self.end_fraction, n_samples = fitting.mean_relative_segment(fitted_on.gt)
-        return {"fit_split": split, "fit_inputs": fitted_on.inputs, "samples": n_samples,
-                "mean_start_fraction": self.start_fraction, "mean_end_fraction": self.end_fraction}
+        fitted, (self.start_fraction, self.end_fraction, n_samples) = self.fit(context, fitting.mean_relative_segment)
+        return {**fitted, "samples": n_samples, "mean_start_fraction": self.start_fraction,
+                "mean_end_fraction": self.end_fraction}
 
     def segment(self, sample) -> tuple[int, int]:
         start, length = sample.segment_start_frame, sample.segment_end_frame_exclusive - sample.segment_start_frame

@@ -24,12 +24,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import annotate, baseline, cache, convert, datasets, demo, leaderboard, listing, scoring
+    from . import cache, convert, datasets, demo, extensions, leaderboard, listing, scoring
 
     parser = _Parser(prog="stvg-bench", description="Reference scorer for spatio-temporal video grounding.")
     parser.add_argument("--version", action="version", version=f"stvg-bench {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (scoring, convert, datasets, listing, demo, annotate, baseline, leaderboard, cache):
+    for module in (scoring, convert, datasets, listing, demo, extensions, leaderboard, cache):
         module.add_commands(commands)
     return parser
 
