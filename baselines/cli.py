@@ -50,6 +50,8 @@ def add_commands(commands) -> None:
     model.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     model.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                        help="a runner parameter (repeatable); 'baseline list' shows them with their defaults")
+    model.add_argument("--precision", choices=("fp32", "bf16", "fp16"),
+                       help="neural runners: model precision (the same as --param precision=...; default fp32)")
     model.add_argument("--batch-size", type=int, help="samples per model call (default: the runner's)")
     execution = run.add_argument_group("execution")
     execution.add_argument("--executor", default="local", help="local (default) or ray")
@@ -98,7 +100,8 @@ def run_run(args) -> int:
         vidor_dir=args.vidor_dir, dataset_options=options, fit_annotations=args.fit_annotations,
         videos=args.videos, video_template=args.video_template, decoder=args.decoder, frames_fps=args.frames_fps,
         frame_index_base=args.frame_index_base, frame_sizes=args.frame_sizes, checkpoint=args.checkpoint,
-        device=args.device, params=tuple(args.param), executor=args.executor, batch_size=args.batch_size,
+        device=args.device, params=tuple(args.param) + ((f"precision={args.precision}",) if args.precision else ()),
+        executor=args.executor, batch_size=args.batch_size,
         decode_workers=args.decode_workers, prefetch=args.prefetch, address=args.address, workers=args.workers,
         gpus_per_worker=args.gpus_per_worker, run_dir=args.run_dir, resume=args.resume, limit=args.limit,
         progress=sys.stderr.isatty(), command=getattr(args, "command_line", None),

@@ -3,7 +3,8 @@
 Life of a runner in a run:
 
 1. constructed on the driver with its parsed parameters, checkpoint and device;
-2. :meth:`Runner.prepare` on the driver, once: fit on another split, read inputs;
+2. :meth:`Runner.check` on the driver (refuses a bad checkpoint before any work), then
+   :meth:`Runner.prepare` on the driver, once: fit on another split, read inputs;
    what it returns is recorded in the manifest (and keys the run);
 3. copied to each worker (a decode thread pool locally, a Ray actor remotely),
    where :meth:`Runner.setup` loads weights onto the device;
@@ -61,6 +62,10 @@ class Runner(ABC):
         from stvg_bench.registries import BASELINES
 
         return BASELINES.info(self.name)
+
+    def check(self) -> None:
+        """Driver side, before any work: refuse what this runner cannot run (checkpoint, precision, device)
+        with a :class:`~stvg_bench.core.errors.StvgBenchError`; nothing by default."""
 
     def prepare(self, context: RunContext) -> dict:
         """Driver side, once per run: fit what the runner fits; return it (JSON values) for the manifest."""

@@ -229,6 +229,7 @@ def run(request: RunRequest) -> RunResult:
         raise OptionError(f"{request.runner} answers the {info.task} task; {dataset.name} is scored by "
                           f"{', '.join(dataset.adapter.info.tasks)}")
     runner = cls(parameters, checkpoint, device)
+    runner.check()
     source = None
     if request.videos is not None:
         source = video_source(dataset.name, request.videos, request.video_template, request.decoder,
