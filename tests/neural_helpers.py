@@ -20,7 +20,7 @@ def _tokenizer(directory: Path) -> None:
 
     vocab = directory / "vocab.txt"
     vocab.write_text("\n".join(VOCABULARY) + "\n")
-    BertTokenizerFast(vocab_file=str(vocab)).save_pretrained(directory)
+    BertTokenizerFast(vocab=str(vocab)).save_pretrained(directory)
 
 
 def _save(model, directory: Path, image_config: dict) -> Path:
