@@ -23,7 +23,7 @@ def _tokenizer(directory: Path) -> None:
     BertTokenizerFast(vocab=str(vocab)).save_pretrained(directory)
 
 
-def _save(model, directory: Path, image_config: dict) -> Path:
+def save_checkpoint(model, directory: Path, image_config: dict) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(directory)
     _tokenizer(directory)
@@ -53,7 +53,7 @@ def tiny_grounding_dino(directory: Path, mm: bool = False) -> Path:
         encoder_attention_heads=2, decoder_attention_heads=2, num_queries=12, num_feature_levels=4,
         max_text_len=32, encoder_n_points=1, decoder_n_points=1)
     model = getattr(transformers, f"{kind}ForObjectDetection")(config)
-    return _save(model, directory, {"size": {"shortest_edge": 48, "longest_edge": 80}})
+    return save_checkpoint(model, directory, {"size": {"shortest_edge": 48, "longest_edge": 80}})
 
 
 def _clip_like(vocab_size: int) -> tuple[dict, dict]:
@@ -71,7 +71,7 @@ def tiny_owlv2(directory: Path) -> Path:
     _seeded()
     text, vision = _clip_like(len(VOCABULARY))
     model = Owlv2ForObjectDetection(Owlv2Config(text_config=text, vision_config=vision, projection_dim=16))
-    return _save(model, directory, {"size": {"height": 32, "width": 32}, "image_mean": CLIP_MEAN,
+    return save_checkpoint(model, directory, {"size": {"height": 32, "width": 32}, "image_mean": CLIP_MEAN,
                                     "image_std": CLIP_STD})
 
 
@@ -81,8 +81,9 @@ def tiny_clip(directory: Path) -> Path:
     _seeded()
     text, vision = _clip_like(len(VOCABULARY))
     model = CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=16))
-    return _save(model, directory, {"size": {"shortest_edge": 32}, "crop_size": {"height": 32, "width": 32},
-                                    "image_mean": CLIP_MEAN, "image_std": CLIP_STD})
+    return save_checkpoint(model, directory, {"size": {"shortest_edge": 32},
+                                              "crop_size": {"height": 32, "width": 32},
+                                              "image_mean": CLIP_MEAN, "image_std": CLIP_STD})
 
 
 def tiny_siglip(directory: Path) -> Path:
@@ -91,7 +92,7 @@ def tiny_siglip(directory: Path) -> Path:
     _seeded()
     text, vision = _clip_like(len(VOCABULARY))
     model = SiglipModel(SiglipConfig(text_config=text, vision_config=vision))
-    return _save(model, directory, {"size": {"height": 32, "width": 32}, "image_mean": (0.5, 0.5, 0.5),
+    return save_checkpoint(model, directory, {"size": {"height": 32, "width": 32}, "image_mean": (0.5, 0.5, 0.5),
                                     "image_std": (0.5, 0.5, 0.5)})
 
 
