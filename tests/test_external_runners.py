@@ -5,6 +5,7 @@ the manifest, scoring the result, and the one-line errors."""
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import shutil
 import subprocess
@@ -97,6 +98,174 @@ def test_peer_end_to_end_on_vidstg(run_cli, tmp_path, pinned, peer):
     code, out, err = run_cli("score", tmp_path / f"{peer}.json", "--dataset", "vidstg", "--annotations",
                              VIDSTG_TEST, "--missing", "zero", "--no-ci", "--per-sample", per_sample)
     assert code == 0, err
-    rows = per_sample.read_text().splitlines()[1:4]
+    rows = list(csv.DictReader(per_sample.open()))[:3]
     # GT [0, 390), [0, 390), [936, 1270): tIoU 200/390, 380/400 (intersection [10, 390), hull [0, 400)), 0
-    assert [round(float(row.split(",")[9]), 6) for row in rows] == [round(200 / 390, 6), 0.95, 0.0]
+    assert [round(float(row["tIoU"]), 6) for row in rows] == [round(200 / 390, 6), 0.95, 0.0]
+
+
+def test_hcstvg_items_are_renumbered_back_to_samples(run_cli, tmp_path, pinned):
+    """STCAT numbers HC-STVG items 0, 1, ... in the order of the shard's file: shard 2 (samples 2, 3 with
+    --batch-size 2) comes back as items 0, 1 and must land on samples 2, 3."""
+    repo = make_checkout(tmp_path / "checkout", "stcat")
+    pinned("stcat", repo)
+    code, _, err = run_peer(run_cli, tmp_path, "stcat", repo, "--batch-size", "2", dataset="hcstvg-v1",
+                            annotations=HCSTVG_V1)
+    assert code == 0, err
+    samples = json.loads((tmp_path / "stcat.json").read_text())["predictions"]
+    assert sorted(samples, key=int) == ["0", "1", "2"]
+    assert all(s["segment"] == [100, 300] and s["boxes"] == {"0": BOX, "1": BOX, "2": BOX} for s in samples.values())
+    shards = sorted((tmp_path / "stcat.run" / "external").glob("stcat-*"))
+    assert [p.name[:12] for p in shards] == ["stcat-000000", "stcat-000002"]
+    layout = json.loads((shards[1] / "layout" / "annos" / "hcstvg_v1" / "test.json").read_text())
+    (name, entry), = layout.items()
+    truth = json.loads(HCSTVG_V1.read_text())
+    assert name == list(truth)[2] and entry["img_num"] == truth[name]["img_num"]
+    assert entry["st_frame"] == 1 and len(entry["bbox"]) == entry["img_num"] - 1  # dummy GT
+
+
+def test_ray_executor_runs_one_peer_process_per_batch(run_cli, tmp_path, pinned):
+    pytest.importorskip("ray")
+    repo = make_checkout(tmp_path / "checkout", "tubedetr")
+    pinned("tubedetr", repo)
+    local = tmp_path / "local.json"
+    code, _, err = run_peer(run_cli, tmp_path, "tubedetr", repo, "--batch-size", "2", out=local)
+    assert code == 0, err
+    remote = tmp_path / "ray" / "local.json"
+    remote.parent.mkdir()
+    code, _, err = run_peer(run_cli, tmp_path, "tubedetr", repo, "--batch-size", "2", "--executor", "ray",
+                            "--workers", "2", out=remote)
+    assert code == 0, err
+    assert remote.read_bytes() == local.read_bytes()
+    assert len(list((tmp_path / "ray" / "local.run" / "external").glob("tubedetr-*"))) == 2
+
+
+# ------------------------------------------------------------------ checks and failures
+
+
+def test_checkout_checks(run_cli, tmp_path, pinned):
+    repo = make_checkout(tmp_path / "checkout", "stcat")
+    code, _, err = run_peer(run_cli, tmp_path, "stcat", repo)
+    assert code == 2 and err.count("\n") == 1
+    assert f"--repo is at commit {head(repo)[:12]}, not stcat's pinned 400f548" in err
+    assert "--param allow_other_commit=true" in err
+    code, _, err = run_peer(run_cli, tmp_path, "stcat", repo, "--param", "allow_other_commit=true")
+    assert code == 0 and "warning" in err and "not stcat's pinned 400f548; recorded in the manifest" in err
+    assert json.loads((tmp_path / "stcat.manifest.json").read_text())["fitted"]["commit"] == head(repo)
+    pinned("stcat", repo)
+    code, _, err = run_peer(run_cli, tmp_path, "stcat", tmp_path, out=tmp_path / "x.json")
+    assert code == 2 and "--repo has no scripts/test_net.py: not a stcat checkout" in err
+    code, _, err = run_cli("baseline", "run", "stcat", "--dataset", "vidstg", "--annotations", VIDSTG_TEST,
+                           "--repo", repo, "--python", tmp_path / "weights.pth", "--checkpoint",
+                           tmp_path / "weights.pth", "--out", tmp_path / "y.json")
+    assert code == 2 and "--python is not an executable file" in err
+    code, _, err = run_cli("baseline", "run", "stcat", "--dataset", "vidstg", "--repo", repo, "--python",
+                           sys.executable, "--checkpoint", tmp_path / "missing.pth", "--out", tmp_path / "z.json")
+    assert code == 2 and "missing.pth: checkpoint file not found" in err
+    code, _, err = run_cli("baseline", "run", "stcat", "--dataset", "vidstg", "--checkpoint", tmp_path / "weights.pth",
+                           "--out", tmp_path / "z.json")
+    assert code == 2 and "pass --repo and --python" in err
+    code, _, err = run_cli("baseline", "run", "full-frame", "--dataset", "vidstg", "--repo", repo,
+                           "--out", tmp_path / "z.json")
+    assert code == 2 and "full-frame is not an external runner: it takes no --repo" in err
+
+
+def test_peer_crash_and_missing_output_are_one_line(run_cli, tmp_path, pinned):
+    crashing = make_checkout(tmp_path / "crashing", "tubedetr", "CRASH")
+    pinned("tubedetr", crashing)
+    code, _, err = run_peer(run_cli, tmp_path, "tubedetr", crashing, out=tmp_path / "a.json")
+    (log,) = (tmp_path / "a.run" / "external").glob("tubedetr-*/peer.log")
+    assert code == 2 and err == f"stvg-bench: error: tubedetr exited with code 7; its output is in {log}\n"
+    assert "stand-in: crashing as asked" in log.read_text()
+    silent = make_checkout(tmp_path / "silent", "cg-stvg", "NO_OUTPUT", "WRITES_JSON")
+    pinned("cg-stvg", silent)
+    code, _, err = run_peer(run_cli, tmp_path, "cg-stvg", silent, out=tmp_path / "b.json")
+    assert code == 2 and err.count("\n") == 1 and "cg-stvg finished but wrote no test_results.json" in err
+
+
+def test_environment_is_explicit():
+    peer = PEERS["cg-stvg"]
+    ours = {"PATH": "/bin", "HOME": "/h", "SECRET": "x", "TORCH_HOME": "/seeded", "CUDA_VISIBLE_DEVICES": "3"}
+    env = launch.environment(peer, Path("/peer"), "cuda:1", Path("/run/torch_home"), ours)
+    assert env == {"PATH": "/bin", "HOME": "/h", "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1", "HF_HUB_OFFLINE": "1",
+                   "TRANSFORMERS_OFFLINE": "1", "TORCH_HOME": "/seeded",
+                   "PYTHONPATH": f"/peer:{launch.STUBS_DIR}", "CUDA_VISIBLE_DEVICES": "1"}
+    env = launch.environment(PEERS["stcat"], Path("/peer"), "cpu", Path("/run/torch_home"), {"PATH": "/bin"})
+    assert (env["TORCH_HOME"], env["PYTHONPATH"], env["CUDA_VISIBLE_DEVICES"]) == ("/run/torch_home", "/peer", "")
+    assert launch.visible_devices("cuda", {"CUDA_VISIBLE_DEVICES": "5"}) == "5"  # a Ray actor's GPU
+    assert launch.visible_devices("cuda", {}) == "0"
+    argv = launch.command(PEERS["stcat"], Path("/env/bin/python"), "hcstvg-v1", Path("/c.pth"), Path("/l"),
+                          Path("/o"), "cuda:1")
+    assert argv == ["/env/bin/python", "scripts/test_net.py", "--config-file",
+                    "experiments/HC-STVG/e2e_STCAT_R101_HCSTVG.yaml", "MODEL.WEIGHT", "/c.pth", "OUTPUT_DIR", "/o",
+                    "DATA_DIR", "/l", "INPUT.RESOLUTION", "448"]
+
+
+# ------------------------------------------------------------------ conversion of hand-made files
+
+
+@pytest.fixture(scope="module")
+def vidstg():
+    from stvg_bench.datasets import load_dataset
+
+    return load_dataset("vidstg", "test", str(VIDSTG_TEST))
+
+
+def _samples(dataset, n=3):
+    from baselines.samples import tube_samples
+
+    return tube_samples(dataset, with_truth=False)[:n]
+
+
+def _as_tuples(outputs):
+    return [(o.segment_start_frame, o.segment_end_frame_exclusive, o.box_frame.tolist(), o.box_xyxy.tolist())
+            for o in outputs]
+
+
+def test_convert_log_stats(tmp_path, vidstg):
+    entry = {"predictions": {"0_5": {"boxes": [[1, 2, 3, 4], [9, 9, 9, 9]]}, "2_480": {"boxes": [[5, 6, 7, 8]]}},
+             "video_predictions": {"0": {"sted": [5, 9], "qtype": "interrogative"}, "1": {"sted": [0, 1]},
+                                   "2": {"sted": [480, 500]}}}
+    path = tmp_path / "log_stats.json"
+    path.write_text(json.dumps({"test_vidstg_vidstg": entry, "n_parameters": 7}))
+    outputs = convert.tube_outputs("tubedetr-log-stats", path, {"0": 0, "1": 1, "2": 2}, _samples(vidstg), vidstg)
+    assert _as_tuples(outputs) == [(5, 9, [5], [[1, 2, 3, 4]]), (0, 1, [], []), (480, 500, [480], [[5, 6, 7, 8]])]
+    path.write_text(json.dumps({"test_vidstg_vidstg": {**entry, "video_predictions": {"0": {"sted": [5, 9]},
+                                                                                   "2": {"sted": [480, 500]}}}}))
+    with pytest.raises(Exception) as error:
+        convert.tube_outputs("tubedetr-log-stats", path, {"0": 0, "1": 1, "2": 2}, _samples(vidstg), vidstg)
+    assert str(error.value) == f"{path}: sample 1: no prediction for this sample in the peer's output"
+    path.write_text(json.dumps({"n_parameters": 7}))
+    with pytest.raises(Exception, match="expected one 'test_<dataset>_<dataset>' entry with predictions, found 0"):
+        convert.tube_outputs("tubedetr-log-stats", path, {}, _samples(vidstg), vidstg)
+
+
+def test_convert_stcat_pt_and_json(tmp_path, vidstg):
+    torch = pytest.importorskip("torch")
+    # STCAT's items: sample 0 (interrogative of entry 0) is item 1, sample 1 (its caption) item 0, sample 2 item 3
+    results = {"predictions": {1: {10: [[1.0, 2.0, 3.0, 4.0]]}, 0: {11: [[5, 6, 7, 8]], 12: [[5, 6, 7, 9]]},
+                               3: {}},
+               "video_predictions": {1: {"sted": [10, 20], "qtype": "inter"}, 0: {"sted": [11, 13]},
+                                     3: {"sted": [600, 700]}},
+               "vid_metrics": {1: {"tiou": torch.tensor(0.5)}}}
+    pt = tmp_path / "test_results.pt"
+    torch.save(results, pt)
+    identity = {"0": 0, "1": 1, "3": 3}
+    expected = [(10, 20, [10], [[1, 2, 3, 4]]), (11, 13, [11, 12], [[5, 6, 7, 8], [5, 6, 7, 9]]), (600, 700, [], [])]
+    assert _as_tuples(convert.tube_outputs("stcat-pt", pt, identity, _samples(vidstg), vidstg)) == expected
+    as_json = tmp_path / "test_results.json"
+    as_json.write_text(json.dumps({**{k: v for k, v in results.items() if k != "vid_metrics"},
+                                   "fake_predictions": {}, "confs": {}}))
+    assert _as_tuples(convert.tube_outputs("stcat-json", as_json, identity, _samples(vidstg), vidstg)) == expected
+    with pytest.raises(Exception, match="id 3 was not in the layout written for this shard"):
+        convert.tube_outputs("stcat-json", as_json, {"0": 0, "1": 1}, _samples(vidstg), vidstg)
+
+
+def test_pt_with_arbitrary_objects_is_refused(tmp_path, vidstg):
+    torch = pytest.importorskip("torch")
+    pt = tmp_path / "test_results.pt"
+    torch.save({"predictions": {}, "video_predictions": {}, "args": argparse.Namespace(lr=1.0)}, pt)
+    with pytest.raises(Exception) as error:
+        convert.tube_outputs("stcat-pt", pt, {}, _samples(vidstg), vidstg)
+    message = str(error.value)
+    assert "\n" not in message and message.startswith(f"{pt}: holds objects weights-only loading refuses")
+    assert "weights_only=False" in message and "test_results.json" in message
