@@ -80,7 +80,7 @@ def run_peer(run_cli, tmp_path, peer, repo, *extra, dataset="vidstg", annotation
 def test_peer_end_to_end_on_vidstg(run_cli, tmp_path, pinned, peer):
     repo = make_checkout(tmp_path / "checkout", peer, *flags_for(peer))
     pinned(peer, repo)
-    code, out, err = run_peer(run_cli, tmp_path, peer, repo)
+    code, _, err = run_peer(run_cli, tmp_path, peer, repo)
     assert code == 0, err
     predictions = json.loads((tmp_path / f"{peer}.json").read_text())
     # VidSTG test: samples 0 (interrogative) and 1 (declarative) share the input segment [0, 479]; sample 2
@@ -95,7 +95,7 @@ def test_peer_end_to_end_on_vidstg(run_cli, tmp_path, pinned, peer):
     assert manifest["fitted"]["commit"] == head(repo) and manifest["fitted"]["peer"] == peer
     assert manifest["checkpoint"]["sha256"] == CHECKPOINT_SHA256
     per_sample = tmp_path / "per_sample.csv"
-    code, out, err = run_cli("score", tmp_path / f"{peer}.json", "--dataset", "vidstg", "--annotations",
+    code, _, err = run_cli("score", tmp_path / f"{peer}.json", "--dataset", "vidstg", "--annotations",
                              VIDSTG_TEST, "--missing", "zero", "--no-ci", "--per-sample", per_sample)
     assert code == 0, err
     rows = list(csv.DictReader(per_sample.open()))[:3]

@@ -20,6 +20,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from stvg_bench.core.errors import InputFileError, OptionError
 
 from ..external import convert, launch
@@ -64,6 +66,10 @@ class ExternalPeer(Runner):
         self.peer = PEERS[self.name]
         self.inputs = peer_inputs
         self.dataset = None
+
+    def frame_plan(self, sample) -> np.ndarray:
+        """None: the peer samples and decodes its frames itself."""
+        return np.zeros(0, dtype=np.int64)
 
     def check(self) -> None:
         inputs = self.inputs
