@@ -269,3 +269,29 @@ def test_pt_with_arbitrary_objects_is_refused(tmp_path, vidstg):
     message = str(error.value)
     assert "\n" not in message and message.startswith(f"{pt}: holds objects weights-only loading refuses")
     assert "weights_only=False" in message and "test_results.json" in message
+
+
+def test_videos_the_peer_drops_get_empty_predictions(run_cli, tmp_path, pinned, monkeypatch):
+    """STCAT drops two HC-STVG v1 videos by name (its clean_miss): not written, predicted empty."""
+    from dataclasses import replace
+
+    repo = make_checkout(tmp_path / "checkout", "stcat")
+    pinned("stcat", repo)
+    dropped = list(json.loads(HCSTVG_V1.read_text()))[1]
+    monkeypatch.setitem(PEERS, "stcat", replace(PEERS["stcat"], skipped_videos={"hcstvg-v1": (dropped,)}))
+    code, _, err = run_peer(run_cli, tmp_path, "stcat", repo, dataset="hcstvg-v1", annotations=HCSTVG_V1)
+    assert code == 0, err
+    samples = json.loads((tmp_path / "stcat.json").read_text())["predictions"]
+    assert samples["1"] == {"segment": [0, 0], "boxes": {}}
+    assert samples["0"]["segment"] == samples["2"]["segment"] == [100, 300]
+    (shard,) = (tmp_path / "stcat.run" / "external").glob("stcat-*")
+    assert dropped not in json.loads((shard / "layout" / "annos" / "hcstvg_v1" / "test.json").read_text())
+
+
+def test_datasets_without_a_layout_are_refused(run_cli, tmp_path, pinned):
+    repo = make_checkout(tmp_path / "checkout", "tubedetr")
+    pinned("tubedetr", repo)
+    code, _, err = run_peer(run_cli, tmp_path, "tubedetr", repo, dataset="hcstvg-v2",
+                            annotations=DATA / "golden" / "hcstvg" / "v2_val.json")
+    assert code == 2 and err == "stvg-bench: error: tubedetr runs on vidstg, hcstvg-v1 here, not hcstvg-v2\n"
+    assert not (tmp_path / "tubedetr.run").exists()

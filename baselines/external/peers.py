@@ -11,6 +11,10 @@ interpreter, run with the checkout as working directory; its placeholders are fi
 * ``{config}``: the peer's own config file for the dataset (``configs``); ``{peer_dataset}``: the
   dataset's name for the peer (``peer_datasets``).
 
+``skipped_videos`` are videos the peer drops from a dataset by design (STCAT's and CG-STVG's
+``clean_miss`` on HC-STVG v1): they are not written to its layout, and their samples get an empty
+prediction (scored as misses) instead of failing the shard.
+
 ``layouts`` names, per stvg-bench dataset, the writer in :data:`baselines.external.layouts.LAYOUTS`;
 ``reader`` the reader in :data:`baselines.external.convert.READERS`.
 """
@@ -36,6 +40,7 @@ class Peer:
     configs: dict[str, str] = field(default_factory=dict)
     peer_datasets: dict[str, str] = field(default_factory=dict)
     torchtext_stub: bool = False
+    skipped_videos: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def env_spec(self) -> Path:
@@ -43,6 +48,7 @@ class Peer:
         return ENVS_DIR / f"{self.name}.txt"
 
 
+_CLEAN_MISS = {"hcstvg-v1": ("10__Gvp-cj3bmIY.mp4", "1_aMYcLyh9OhU.mkv")}
 _YACS_ARGV = ("scripts/test_net.py", "--config-file", "{config}", "MODEL.WEIGHT", "{checkpoint}",
               "OUTPUT_DIR", "{output}", "DATA_DIR", "{layout}")
 
@@ -57,15 +63,16 @@ PEERS: dict[str, Peer] = {peer.name: peer for peer in (
          (*_YACS_ARGV, "INPUT.RESOLUTION", "448"), "test_results.pt", "stcat-pt",
          layouts={"vidstg": "stcat-vidstg", "hcstvg-v1": "stcat-hcstvg"},
          configs={"vidstg": "experiments/VidSTG/e2e_STCAT_R101_VidSTG.yaml",
-                  "hcstvg-v1": "experiments/HC-STVG/e2e_STCAT_R101_HCSTVG.yaml"}),
+                  "hcstvg-v1": "experiments/HC-STVG/e2e_STCAT_R101_HCSTVG.yaml"},
+         skipped_videos=_CLEAN_MISS),
     Peer("cg-stvg", "https://github.com/HengLan/CGSTVG", "f062d84", "scripts/test_net.py",
          (*_YACS_ARGV, "INPUT.RESOLUTION", "420"), "test_results.json", "stcat-json",
          layouts={"vidstg": "stcat-vidstg", "hcstvg-v1": "stcat-hcstvg"},
          configs={"vidstg": "experiments/vidstg.yaml", "hcstvg-v1": "experiments/hcstvg.yaml"},
-         torchtext_stub=True),
+         torchtext_stub=True, skipped_videos=_CLEAN_MISS),
     Peer("ta-stvg", "https://github.com/HengLan/TA-STVG", "e3d7442", "scripts/test_net.py",
          (*_YACS_ARGV, "INPUT.RESOLUTION", "420"), "test_results.json", "stcat-json",
          layouts={"vidstg": "stcat-vidstg", "hcstvg-v1": "stcat-hcstvg"},
          configs={"vidstg": "experiments/vidstg.yaml", "hcstvg-v1": "experiments/hcstvg.yaml"},
-         torchtext_stub=True),
+         torchtext_stub=True, skipped_videos=_CLEAN_MISS),
 )}

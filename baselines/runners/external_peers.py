@@ -27,6 +27,7 @@ from stvg_bench.core.errors import InputFileError, OptionError
 from ..external import convert, launch
 from ..external.layouts import LAYOUTS
 from ..external.peers import PEERS
+from ..outputs import TubeOutput
 from ..plans import FramePlan
 from ..runner import Runner
 
@@ -99,7 +100,17 @@ class ExternalPeer(Runner):
                 "env_spec": self.peer.env_spec.name, "env_spec_sha256": hashlib.sha256(spec).hexdigest()}
 
     def predict(self, batch):
+        """One output per sample, in order; a shard of samples the peer runs on is one peer process."""
         samples = [sample for sample, _ in batch]
+        skipped = set(self.peer.skipped_videos.get(self.dataset.name, ()))
+        run = [sample for sample in samples if sample.video_id not in skipped]
+        outputs = dict(zip((s.position for s in run), self._run_peer(run))) if run else {}
+        outputs.update((s.position, TubeOutput(s.segment_start_frame, s.segment_start_frame)) for s in samples
+                       if s.video_id in skipped)  # dropped by the peer: an empty segment, no box
+        return [outputs[s.position] for s in samples]
+
+    def _run_peer(self, samples) -> list[TubeOutput]:
+        """One peer process over ``samples``: layout, launch, conversion."""
         inputs, peer, dataset_name = self.inputs, self.peer, self.dataset.name
         inputs.work_dir.mkdir(parents=True, exist_ok=True)
         shard = Path(tempfile.mkdtemp(prefix=f"{self.name}-{samples[0].position:06d}-", dir=inputs.work_dir))
