@@ -295,3 +295,76 @@ def test_datasets_without_a_layout_are_refused(run_cli, tmp_path, pinned):
                             annotations=DATA / "golden" / "hcstvg" / "v2_val.json")
     assert code == 2 and err == "stvg-bench: error: tubedetr runs on vidstg, hcstvg-v1 here, not hcstvg-v2\n"
     assert not (tmp_path / "tubedetr.run").exists()
+
+
+# ------------------------------------------------------------------ layouts, read back by stvg-bench's own readers
+
+
+def _no_videos(video_id):
+    return None
+
+
+def test_tubedetr_vidstg_layout_reads_back(tmp_path, vidstg):
+    from baselines.external.layouts import tubedetr_vidstg
+    from stvg_bench.datasets import load_dataset
+
+    samples = _samples(vidstg)
+    assert tubedetr_vidstg(samples, vidstg, tmp_path, _no_videos) == {"0": 0, "1": 1, "2": 2}
+    written = load_dataset("vidstg", "test", str(tmp_path / "annotations" / "test.json"))
+    for name in ("video_id", "sentence", "query_type", "fps", "frame_count", "width", "height",
+                 "segment_start_frame", "segment_end_frame"):
+        assert getattr(written.gt, name).tolist() == getattr(vidstg.gt, name)[:3].tolist(), name
+    # dummy GT = the input segment: [0, 479] for samples 0, 1 and [479, 1804] for sample 2
+    assert written.gt.gt_start_frame.tolist() == [0, 0, 479]
+    assert written.gt.gt_end_frame_exclusive.tolist() == [479, 479, 1804]
+    config = json.loads((tmp_path / "dataset_config.json").read_text())
+    assert config == {"vidstg_ann_path": str(tmp_path / "annotations"), "vidstg_vid_path": str(tmp_path / "videos")}
+
+
+def test_stcat_vidstg_layout_uses_stcats_item_numbering(tmp_path, vidstg):
+    from baselines.external.layouts import stcat_vidstg
+
+    # STCAT numbers each entry's captions first: entry 0 = item 0 (caption, sample 1), item 1 (question,
+    # sample 0); entry 1's question (sample 2) is item 3.
+    assert stcat_vidstg(_samples(vidstg), vidstg, tmp_path, _no_videos) == {"1": 1, "0": 0, "3": 3}
+    pairs = json.loads((tmp_path / "vstg_annos" / "test.json").read_text())
+    assert [(k, p["qtype"], p["sentence"]["description"]) for k, p in pairs.items()] == [
+        ("1", "inter", vidstg.gt.sentence[0]), ("0", "declar", vidstg.gt.sentence[1]),
+        ("3", "inter", vidstg.gt.sentence[2])]
+    third = pairs["3"]
+    assert (third["used_segment"], third["ori_temp_gt"], third["temp_gt"], third["frame_count"]) == (
+        {"begin_fid": 479, "end_fid": 1804}, {"begin_fid": 479, "end_fid": 1804}, {"begin_fid": 0, "end_fid": 1325},
+        1326)
+    assert len(third["target_bboxs"]) == 1326 and third["target_bboxs"][0] == {"xmin": 0, "ymin": 0, "xmax": 640,
+                                                                               "ymax": 360}
+    assert len(json.loads((tmp_path / "sent_annos" / "test_annotations.json").read_text())) == 3
+
+
+@pytest.mark.parametrize("writer, file", [("tubedetr_hcstvg", "annotations/test_proc.json"),
+                                          ("stcat_hcstvg", "annos/hcstvg_v1/test.json")])
+def test_hcstvg_layouts_read_back(tmp_path, writer, file):
+    from baselines.external import layouts
+    from stvg_bench.datasets import load_dataset
+
+    hcstvg = load_dataset("hcstvg-v1", "test", str(HCSTVG_V1))
+    samples = _samples(hcstvg)
+    assert getattr(layouts, writer)(samples, hcstvg, tmp_path, _no_videos) == {"0": 0, "1": 1, "2": 2}
+    written = load_dataset("hcstvg-v1", "test", str(tmp_path / file))
+    for name in ("video_id", "sentence", "frame_count", "width", "height", "segment_end_frame"):
+        assert getattr(written.gt, name).tolist() == getattr(hcstvg.gt, name)[:3].tolist(), name
+    frames = hcstvg.gt.frame_count[:3]
+    assert written.gt.gt_start_frame.tolist() == [0, 0, 0]
+    assert written.gt.gt_end_frame_exclusive.tolist() == (frames - 1).tolist()  # dummy tube: 0 .. img_num - 2
+
+
+def test_videos_are_linked_where_the_peer_opens_them(tmp_path, vidstg):
+    from baselines.external.layouts import stcat_vidstg, tubedetr_vidstg
+
+    video = tmp_path / "vidor" / "0000" / "7771650716.mp4"
+    video.parent.mkdir(parents=True)
+    video.write_bytes(b"mp4")
+    found = {"7771650716": video}.get
+    tubedetr_vidstg(_samples(vidstg), vidstg, tmp_path / "t", found)
+    stcat_vidstg(_samples(vidstg), vidstg, tmp_path / "s", found)
+    assert (tmp_path / "t" / "videos" / "video" / "7771650716.mp4").resolve() == video.resolve()
+    assert (tmp_path / "s" / "videos" / "7771650716.mp4").resolve() == video.resolve()

@@ -76,13 +76,13 @@ def tubedetr_hcstvg(samples, dataset, directory: Path, video_file) -> dict[str, 
     xywh ``trajectory`` from ``tube_start_frame``, and a ``dataset_config.json``."""
     entries = []
     for sample in samples:
-        tube_end = sample.frame_count - 1
+        tube_frames = sample.frame_count - 1  # TubeDETR's preprocessing: tube_end = tube_start + len(trajectory)
         entries.append({
             "original_video_id": sample.video_id, "frame_count": sample.frame_count, "width": sample.width,
-            "height": sample.height, "tube_start_frame": 1, "tube_end_frame": tube_end,
-            "tube_start_time": 1 / sample.fps, "tube_end_time": tube_end / sample.fps,
+            "height": sample.height, "tube_start_frame": 1, "tube_end_frame": 1 + tube_frames,
+            "tube_start_time": 0.0, "tube_end_time": tube_frames / sample.fps,
             "video_path": sample.video_id, "caption": sample.sentence, "video_id": sample.sample_id,
-            "trajectory": [[0, 0, sample.width, sample.height]] * (tube_end - 1)})
+            "trajectory": [[0, 0, sample.width, sample.height]] * tube_frames})
         _link(video_file, sample.video_id, directory / "videos" / "video" / sample.video_id)
     _write_json(directory / "annotations" / f"{SPLIT}_proc.json", entries)
     _write_json(directory / "dataset_config.json", {
