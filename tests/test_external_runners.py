@@ -12,7 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from baselines.external import convert, launch
 from baselines.external.peers import PEERS
@@ -368,3 +371,32 @@ def test_videos_are_linked_where_the_peer_opens_them(tmp_path, vidstg):
     stcat_vidstg(_samples(vidstg), vidstg, tmp_path / "s", found)
     assert (tmp_path / "t" / "videos" / "video" / "7771650716.mp4").resolve() == video.resolve()
     assert (tmp_path / "s" / "videos" / "7771650716.mp4").resolve() == video.resolve()
+
+
+# ------------------------------------------------------------------ property: renumbering never mixes samples up
+
+
+@settings(max_examples=25, deadline=None)
+@given(order=st.permutations(list(range(6))), peer_base=st.integers(0, 1000), tubedetr=st.booleans())
+def test_renumbered_outputs_follow_their_samples(tmp_path_factory, vidstg, order, peer_base, tubedetr):
+    """Whatever ids a peer uses, each sample gets back the prediction the peer made for it: sample ``s``
+    is predicted ``[10 s, 10 s + 5)`` and one box on frame ``s`` at ``[s, s, s + 1, s + 1]``."""
+    samples = _samples(vidstg, 6)
+    items = np.asarray(vidstg.gt.stcat_item_id)
+    peer_ids, target = {}, {}
+    for k, position in enumerate(order):  # the peer numbers the shard in its own order, from peer_base
+        sample = samples[position]
+        peer_ids[str(peer_base + k)] = sample.sample_id if tubedetr else int(items[sample.sample_id])
+        target[str(peer_base + k)] = sample.sample_id
+    path = tmp_path_factory.mktemp("renumber") / "out.json"
+    if tubedetr:
+        document = {"test_vidstg_vidstg": {
+            "predictions": {f"{p}_{s}": {"boxes": [[s, s, s + 1, s + 1]]} for p, s in target.items()},
+            "video_predictions": {p: {"sted": [10 * s, 10 * s + 5]} for p, s in target.items()}}}
+    else:
+        document = {"predictions": {p: {str(s): [[s, s, s + 1, s + 1]]} for p, s in target.items()},
+                    "video_predictions": {p: {"sted": [10 * s, 10 * s + 5]} for p, s in target.items()}}
+    path.write_text(json.dumps(document))
+    reader = "tubedetr-log-stats" if tubedetr else "stcat-json"
+    outputs = convert.tube_outputs(reader, path, peer_ids, samples, vidstg)
+    assert _as_tuples(outputs) == [(10 * s, 10 * s + 5, [s], [[s, s, s + 1, s + 1]]) for s in range(6)]
