@@ -7,9 +7,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +99,9 @@ def test_peer_end_to_end_on_vidstg(run_cli, tmp_path, pinned, peer):
     assert manifest["runner"]["kind"] == "external"
     assert manifest["fitted"]["commit"] == head(repo) and manifest["fitted"]["peer"] == peer
     assert manifest["checkpoint"]["sha256"] == CHECKPOINT_SHA256
+    software = manifest["fitted"]["peer_software"]  # the stand-in's environment is ours: transformers 5
+    assert software["transformers"] == version("transformers") and software["torch"] == version("torch")
+    assert f"transformers {version('transformers')}; {peer} needs 4.57.x (see {peer}.txt)" in err
     per_sample = tmp_path / "per_sample.csv"
     code, _, err = run_cli("score", tmp_path / f"{peer}.json", "--dataset", "vidstg", "--annotations",
                              VIDSTG_TEST, "--missing", "zero", "--no-ci", "--per-sample", per_sample)
@@ -106,13 +111,16 @@ def test_peer_end_to_end_on_vidstg(run_cli, tmp_path, pinned, peer):
     assert [round(float(row["tIoU"]), 6) for row in rows] == [round(200 / 390, 6), 0.95, 0.0]
 
 
-def test_hcstvg_items_are_renumbered_back_to_samples(run_cli, tmp_path, pinned):
+def test_hcstvg_items_are_renumbered_back_to_samples(run_cli, tmp_path, pinned, monkeypatch):
     """STCAT numbers HC-STVG items 0, 1, ... in the order of the shard's file: shard 2 (samples 2, 3 with
     --batch-size 2) comes back as items 0, 1 and must land on samples 2, 3."""
     repo = make_checkout(tmp_path / "checkout", "stcat")
     pinned("stcat", repo)
-    code, _, err = run_peer(run_cli, tmp_path, "stcat", repo, "--batch-size", "2", dataset="hcstvg-v1",
-                            annotations=HCSTVG_V1)
+    monkeypatch.chdir(tmp_path)  # relative paths too: the peer runs in its checkout, not here
+    code, _, err = run_cli("baseline", "run", "stcat", "--dataset", "hcstvg-v1", "--annotations", HCSTVG_V1,
+                           "--repo", "checkout", "--python", os.path.relpath(sys.executable),
+                           "--checkpoint", (tmp_path / "weights.pth").write_bytes(b"w") and "weights.pth",
+                           "--limit", 3, "--batch-size", 2, "--out", "stcat.json")
     assert code == 0, err
     samples = json.loads((tmp_path / "stcat.json").read_text())["predictions"]
     assert sorted(samples, key=int) == ["0", "1", "2"]
@@ -177,12 +185,14 @@ def test_peer_crash_and_missing_output_are_one_line(run_cli, tmp_path, pinned):
     pinned("tubedetr", crashing)
     code, _, err = run_peer(run_cli, tmp_path, "tubedetr", crashing, out=tmp_path / "a.json")
     (log,) = (tmp_path / "a.run" / "external").glob("tubedetr-*/peer.log")
-    assert code == 2 and err == f"stvg-bench: error: tubedetr exited with code 7; its output is in {log}\n"
+    error = err.splitlines()[-1]  # after the warning about the stand-in's transformers 5
+    assert code == 2 and error == f"stvg-bench: error: tubedetr exited with code 7; its output is in {log}"
     assert "stand-in: crashing as asked" in log.read_text()
     silent = make_checkout(tmp_path / "silent", "cg-stvg", "NO_OUTPUT", "WRITES_JSON")
     pinned("cg-stvg", silent)
     code, _, err = run_peer(run_cli, tmp_path, "cg-stvg", silent, out=tmp_path / "b.json")
-    assert code == 2 and err.count("\n") == 1 and "cg-stvg finished but wrote no test_results.json" in err
+    assert code == 2 and err.splitlines()[-1].startswith("stvg-bench: error: ")
+    assert "cg-stvg finished but wrote no test_results.json" in err.splitlines()[-1]
 
 
 def test_environment_is_explicit():
@@ -296,7 +306,7 @@ def test_datasets_without_a_layout_are_refused(run_cli, tmp_path, pinned):
     pinned("tubedetr", repo)
     code, _, err = run_peer(run_cli, tmp_path, "tubedetr", repo, dataset="hcstvg-v2",
                             annotations=DATA / "golden" / "hcstvg" / "v2_val.json")
-    assert code == 2 and err == "stvg-bench: error: tubedetr runs on vidstg, hcstvg-v1 here, not hcstvg-v2\n"
+    assert code == 2 and err.splitlines()[-1] == "stvg-bench: error: tubedetr runs on vidstg, hcstvg-v1 here, not hcstvg-v2"
     assert not (tmp_path / "tubedetr.run").exists()
 
 

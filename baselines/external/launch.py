@@ -15,6 +15,7 @@ environment leaks in, so our transformers 5 never shadows its 4.57):
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -25,6 +26,13 @@ from .peers import Peer
 
 STUBS_DIR = Path(__file__).with_name("stubs")
 PASSED_ON = ("PATH", "HOME", "LANG", "HF_HOME")
+PEER_PACKAGES = ("torch", "torchvision", "transformers", "timm", "yacs", "ffmpeg-python")
+_VERSIONS_SCRIPT = ("import importlib.metadata as m, json, sys\n"
+                    "def version(name):\n"
+                    "    try:\n        return m.version(name)\n"
+                    "    except m.PackageNotFoundError:\n        return None\n"
+                    "print(json.dumps({'python': sys.version.split()[0], "
+                    "**{name: version(name) for name in sys.argv[1:]}}))")
 
 
 class PeerRunError(StvgBenchError):
@@ -47,6 +55,20 @@ def environment(peer: Peer, repo: Path, device: str, torch_home: Path, ours: dic
                TORCH_HOME=ours.get("TORCH_HOME") or str(torch_home), PYTHONPATH=os.pathsep.join(path),
                CUDA_VISIBLE_DEVICES=visible_devices(device, ours))
     return env
+
+
+def peer_software(python: Path, env: dict) -> dict:
+    """Python and :data:`PEER_PACKAGES` versions of the peer's environment (None: not installed), read
+    from its installed metadata by ``python`` itself (nothing is imported)."""
+    try:
+        done = subprocess.run([str(python), "-c", _VERSIONS_SCRIPT, *PEER_PACKAGES], env=env, capture_output=True,
+                              text=True, check=False, timeout=120)
+        versions = json.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        versions = None
+    if not isinstance(versions, dict):
+        raise PeerRunError("--python could not report its packages (is it a Python 3 interpreter?)", path=python)
+    return versions
 
 
 def command(peer: Peer, python: Path, dataset: str, checkpoint: Path, layout: Path, output: Path,

@@ -254,7 +254,8 @@ def run(request: RunRequest) -> RunResult:
     if external:
         from ..runners.external_peers import PeerInputs
 
-        inputs = PeerInputs(Path(request.repo), Path(request.python), source, run_dir.resolve() / "external")
+        inputs = PeerInputs(Path(request.repo).absolute(), Path(os.path.abspath(request.python)), source,
+                            run_dir.resolve() / "external")  # the python stays a venv's link, never resolved
         runner = cls(parameters, checkpoint, device, peer_inputs=inputs)
     else:
         runner = cls(parameters, checkpoint, device)

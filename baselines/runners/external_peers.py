@@ -31,6 +31,7 @@ from ..outputs import TubeOutput
 from ..plans import FramePlan
 from ..runner import Runner
 
+PEER_TRANSFORMERS = "4.57."  # the peers call tokenizer.batch_encode_plus, gone in transformers 5 (BASELINES.md)
 PEER_PLAN = FramePlan("peer")  # recorded in the manifest; never asked for frames (no 'videos' need)
 
 
@@ -88,6 +89,15 @@ class ExternalPeer(Runner):
                 raise InputFileError(f"{message} (check it out, or pass --param allow_other_commit=true)",
                                      path=inputs.repo)
             print(f"stvg-bench: warning: {inputs.repo}: {message}; recorded in the manifest", file=sys.stderr)
+        self.software = launch.peer_software(inputs.python, self._environment())
+        transformers = self.software.get("transformers")
+        if not (transformers or "").startswith(PEER_TRANSFORMERS):
+            print(f"stvg-bench: warning: {inputs.python}: transformers {transformers or 'is not installed'}; "
+                  f"{self.name} needs {PEER_TRANSFORMERS}x (see {self.peer.env_spec.name})", file=sys.stderr)
+
+    def _environment(self) -> dict:
+        inputs = self.inputs
+        return launch.environment(self.peer, inputs.repo.resolve(), self.device, inputs.work_dir / "torch_home")
 
     def prepare(self, context) -> dict:
         dataset = context.dataset
@@ -97,7 +107,8 @@ class ExternalPeer(Runner):
         spec = self.peer.env_spec.read_bytes()
         return {"peer": self.name, "repository": self.peer.repository, "pinned_commit": self.peer.commit,
                 "commit": self.commit, "entry_point": self.peer.entry_point, "output_file": self.peer.output_file,
-                "env_spec": self.peer.env_spec.name, "env_spec_sha256": hashlib.sha256(spec).hexdigest()}
+                "env_spec": self.peer.env_spec.name, "env_spec_sha256": hashlib.sha256(spec).hexdigest(),
+                "peer_software": self.software}
 
     def predict(self, batch):
         """One output per sample, in order; a shard of samples the peer runs on is one peer process."""
@@ -118,9 +129,10 @@ class ExternalPeer(Runner):
         output.mkdir(parents=True)
         video_file = inputs.videos.resolve if inputs.videos is not None else (lambda video_id: None)
         peer_ids = LAYOUTS[peer.layouts[dataset_name]](samples, self.dataset, layout, video_file)
-        argv = launch.command(peer, inputs.python, dataset_name, self.checkpoint.path, layout, output, self.device)
-        env = launch.environment(peer, inputs.repo.resolve(), self.device, inputs.work_dir / "torch_home")
-        written = launch.run_peer(peer, argv, env, inputs.repo, shard / "peer.log", output / peer.output_file)
+        argv = launch.command(peer, inputs.python, dataset_name, self.checkpoint.path.absolute(), layout, output,
+                              self.device)
+        written = launch.run_peer(peer, argv, self._environment(), inputs.repo, shard / "peer.log",
+                                  output / peer.output_file)
         return convert.tube_outputs(peer.reader, written, peer_ids, samples, self.dataset)
 
 
