@@ -134,7 +134,7 @@ def test_hcstvg_items_are_renumbered_back_to_samples(run_cli, tmp_path, pinned, 
     assert entry["st_frame"] == 1 and len(entry["bbox"]) == entry["img_num"] - 1  # dummy GT
 
 
-def test_ray_executor_runs_one_peer_process_per_batch(run_cli, tmp_path, pinned):
+def test_ray_executor_resume_and_show(run_cli, tmp_path, pinned):
     pytest.importorskip("ray")
     repo = make_checkout(tmp_path / "checkout", "tubedetr")
     pinned("tubedetr", repo)
@@ -147,6 +147,11 @@ def test_ray_executor_runs_one_peer_process_per_batch(run_cli, tmp_path, pinned)
                             "--workers", "2", out=remote)
     assert code == 0, err
     assert remote.read_bytes() == local.read_bytes()
+    before = local.read_bytes()
+    code, out, err = run_peer(run_cli, tmp_path, "tubedetr", repo, "--batch-size", "2", "--resume", out=local)
+    assert code == 0 and "3 samples (0 predicted in this session)" in out and local.read_bytes() == before
+    code, out, _ = run_cli("baseline", "show", tmp_path / "local.run")
+    assert code == 0 and f'"commit": "{head(repo)}"' in out and "checkpoint  " + str(tmp_path / "weights.pth") in out
     assert len(list((tmp_path / "ray" / "local.run" / "external").glob("tubedetr-*"))) == 2
 
 

@@ -61,8 +61,7 @@ def checkout_commit(repo: Path) -> str:
 class ExternalPeer(Runner):
     """The runner of :data:`baselines.external.peers.PEERS` entry :attr:`name`."""
 
-    def __init__(self, parameters: dict, checkpoint=None, device: str = "cpu", peer_inputs: PeerInputs | None = None
-                 ) -> None:
+    def __init__(self, parameters: dict, checkpoint, device: str = "cpu", *, peer_inputs: PeerInputs) -> None:
         self.parameters, self.checkpoint, self.device = dict(parameters), checkpoint, device
         self.plan = PEER_PLAN  # the peer samples and decodes frames itself; stvg-bench plans none
         self.peer = PEERS[self.name]
