@@ -43,15 +43,18 @@ def boxes(begin):
 
 
 def tubedetr(argv):
-    parser = argparse.ArgumentParser()
-    for name in ("--resume", "--combine_datasets_val", "--dataset_config", "--output-dir", "--device"):
+    parser = argparse.ArgumentParser()  # TubeDETR's required arguments are required here too
+    parser.add_argument("--dataset_config", required=True)
+    parser.add_argument("--combine_datasets", nargs="+", required=True)
+    parser.add_argument("--combine_datasets_val", nargs="+", required=True)
+    for name in ("--resume", "--output-dir", "--device"):
         parser.add_argument(name)
     parser.add_argument("--eval", action="store_true")
     parser.add_argument("--test", action="store_true")
     args = parser.parse_args(argv)
     assert args.eval and args.test and Path(args.resume).is_file()
     config = json.loads(Path(args.dataset_config).read_text())
-    dataset = args.combine_datasets_val
+    (dataset,) = args.combine_datasets_val
     if dataset == "vidstg":
         videos = json.loads((Path(config["vidstg_ann_path"]) / "test.json").read_text())["videos"]
     else:

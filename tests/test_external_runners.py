@@ -215,7 +215,7 @@ def test_environment_is_explicit():
                           Path("/o"), "cuda:1")
     assert argv == ["/env/bin/python", "scripts/test_net.py", "--config-file",
                     "experiments/HC-STVG/e2e_STCAT_R101_HCSTVG.yaml", "MODEL.WEIGHT", "/c.pth", "OUTPUT_DIR", "/o",
-                    "DATA_DIR", "/l", "INPUT.RESOLUTION", "448"]
+                    "DATA_DIR", "/l", "MODEL.DEVICE", "cuda", "INPUT.RESOLUTION", "448"]
 
 
 # ------------------------------------------------------------------ conversion of hand-made files

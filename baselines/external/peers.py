@@ -7,7 +7,7 @@ interpreter, run with the checkout as working directory; its placeholders are fi
 
 * ``{checkpoint}``: the ``--checkpoint`` file; ``{layout}``: the shard's annotation directory;
 * ``{output}``: the directory the peer writes ``output_file`` into; ``{device}``: ``cuda`` or ``cpu``
-  (the yacs peers see the device only through ``CUDA_VISIBLE_DEVICES``);
+  (which GPU is ``CUDA_VISIBLE_DEVICES``'s business);
 * ``{config}``: the peer's own config file for the dataset (``configs``); ``{peer_dataset}``: the
   dataset's name for the peer (``peer_datasets``).
 
@@ -50,11 +50,12 @@ class Peer:
 
 _CLEAN_MISS = {"hcstvg-v1": ("10__Gvp-cj3bmIY.mp4", "1_aMYcLyh9OhU.mkv")}
 _YACS_ARGV = ("scripts/test_net.py", "--config-file", "{config}", "MODEL.WEIGHT", "{checkpoint}",
-              "OUTPUT_DIR", "{output}", "DATA_DIR", "{layout}")
+              "OUTPUT_DIR", "{output}", "DATA_DIR", "{layout}", "MODEL.DEVICE", "{device}")
 
 PEERS: dict[str, Peer] = {peer.name: peer for peer in (
     Peer("tubedetr", "https://github.com/antoyang/TubeDETR", "d70c0ee", "main.py",
-         ("main.py", "--eval", "--test", "--resume", "{checkpoint}", "--combine_datasets_val", "{peer_dataset}",
+         ("main.py", "--eval", "--test", "--resume", "{checkpoint}", "--combine_datasets", "{peer_dataset}",
+          "--combine_datasets_val", "{peer_dataset}",
           "--dataset_config", "{layout}/dataset_config.json", "--output-dir", "{output}", "--device", "{device}"),
          "log_stats.json", "tubedetr-log-stats",
          layouts={"vidstg": "tubedetr-vidstg", "hcstvg-v1": "tubedetr-hcstvg"},
