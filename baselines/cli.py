@@ -46,7 +46,10 @@ def add_commands(commands) -> None:
     video.add_argument("--frame-index-base", type=int, default=0, choices=(0, 1),
                        help="frame folders: number of the first image (1 for ffmpeg's %%06d.jpg; default 0)")
     model = run.add_argument_group("model")
-    model.add_argument("--checkpoint", help="checkpoint directory (hashed into the manifest)")
+    model.add_argument("--checkpoint", help="checkpoint directory (hashed into the manifest); external runners: "
+                       "the peer's checkpoint file")
+    model.add_argument("--repo", help="external runners: the peer's git checkout (at its pinned commit)")
+    model.add_argument("--python", help="external runners: the python of the peer's environment")
     model.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     model.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                        help="a runner parameter (repeatable); 'baseline list' shows them with their defaults")
@@ -100,6 +103,7 @@ def run_run(args) -> int:
         vidor_dir=args.vidor_dir, dataset_options=options, fit_annotations=args.fit_annotations,
         videos=args.videos, video_template=args.video_template, decoder=args.decoder, frames_fps=args.frames_fps,
         frame_index_base=args.frame_index_base, frame_sizes=args.frame_sizes, checkpoint=args.checkpoint,
+        repo=args.repo, python=args.python,
         device=args.device, params=tuple(args.param) + ((f"precision={args.precision}",) if args.precision else ()),
         executor=args.executor, batch_size=args.batch_size,
         decode_workers=args.decode_workers, prefetch=args.prefetch, address=args.address, workers=args.workers,

@@ -18,7 +18,7 @@ KINDS = ("prior", "oracle", "zero-shot", "weakly", "fully", "external")
 
 NEEDS = {
     "videos": "decoded frames (--videos DIR)",
-    "checkpoint": "model weights (--checkpoint DIR)",
+    "checkpoint": "model weights (--checkpoint DIR; external runners: the peer's checkpoint FILE)",
     "other split": "the ground truth of another split of the dataset to fit on (never the scored one)",
     "frame sizes": "each video's frame size (from the annotations, --frame-sizes FILE or --videos DIR)",
 }

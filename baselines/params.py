@@ -46,11 +46,19 @@ def _frame_plan(text: str) -> str:
     return text.strip()
 
 
+def _boolean(text: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("true", "false"):
+        raise ValueError("must be true or false")
+    return value == "true"
+
+
 VALUE_KINDS: dict[str, Callable[[str], Any]] = {
     "integer": _integer,
     "number": _number,
     "fraction": _fraction,
     "text": str,
+    "boolean": _boolean,
     "frame-plan": _frame_plan,
 }
 

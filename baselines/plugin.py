@@ -20,9 +20,22 @@ BOX_FRACTION = ParameterSpec(
     "box_fraction", 1.0, "fraction",
     "tube boxes: a centred box of this fraction of the frame's width and height (1: the whole frame)")
 
+ALLOW_OTHER_COMMIT = ParameterSpec(
+    "allow_other_commit", False, "boolean",
+    "external runners: run a --repo checkout at another commit than the pinned one (warns; the commit is "
+    "in the manifest) instead of refusing it")
+
 _TUBE_PLAN = (FRAME_PLAN, MAX_FRAMES)
 _TUBES = "baselines.runners.tube_priors"
 _ACTIONS = "baselines.runners.action_priors"
+_EXTERNAL = "baselines.runners.external_peers"
+
+
+def _external(description: str) -> RunnerInfo:
+    return RunnerInfo(description=description + " (published code in its own environment: --repo, --python, "
+                      "--checkpoint FILE; see the README)", version=1, task="tube-grounding", family="tubes",
+                      kind="external", needs=("checkpoint",), parameters=(ALLOW_OTHER_COMMIT,),
+                      default_batch_size=100_000)
 
 RUNNERS: tuple[tuple[str, str, RunnerInfo], ...] = (
     ("full-frame", f"{_TUBES}:FullFrame", RunnerInfo(
@@ -57,6 +70,10 @@ RUNNERS: tuple[tuple[str, str, RunnerInfo], ...] = (
         "(centred boxes, score 1) for video mAP",
         version=1, task="action-spatio-temporal", family="actions", kind="prior", needs=("frame sizes",),
         parameters=(BOX_FRACTION,))),
+    ("tubedetr", f"{_EXTERNAL}:TubeDetr", _external("TubeDETR (CVPR 2022), antoyang/TubeDETR@d70c0ee")),
+    ("stcat", f"{_EXTERNAL}:Stcat", _external("STCAT (NeurIPS 2022), jy0205/STCAT@400f548")),
+    ("cg-stvg", f"{_EXTERNAL}:CgStvg", _external("CG-STVG (CVPR 2024), HengLan/CGSTVG@f062d84")),
+    ("ta-stvg", f"{_EXTERNAL}:TaStvg", _external("TA-STVG (ICLR 2025), HengLan/TA-STVG@e3d7442")),
 )
 
 

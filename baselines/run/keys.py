@@ -38,6 +38,16 @@ def hash_checkpoint(path: str | Path) -> Checkpoint:
     return Checkpoint(path, records, combined)
 
 
+def hash_checkpoint_file(path: str | Path) -> Checkpoint:
+    """A checkpoint that is one file (an external runner's peer checkpoint), streamed through sha256."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError("checkpoint file not found (external runners take the peer's checkpoint file)",
+                             path=path)
+    sha256 = file_sha256(path)
+    return Checkpoint(path, ((path.name, sha256),), sha256)
+
+
 def run_key(fields: dict) -> str:
     return canonical_sha256(fields)
 

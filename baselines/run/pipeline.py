@@ -29,7 +29,7 @@ from ..runner import RunContext, Runner
 from ..samples import action_samples, tube_samples
 from ..video.sources import video_source
 from . import manifest as manifests
-from .keys import canonical_sha256, check_device, device_names, hash_checkpoint, run_key
+from .keys import canonical_sha256, check_device, device_names, hash_checkpoint, hash_checkpoint_file, run_key
 from .merge import action_predictions, tube_predictions
 from .shards import ShardStore
 from .stats import StageTimes
@@ -57,6 +57,8 @@ class RunRequest:
     frame_index_base: int = 0
     frame_sizes: str | None = None
     checkpoint: str | None = None
+    repo: str | None = None      # external runners: the peer's checkout
+    python: str | None = None    # external runners: the peer environment's interpreter
     device: str = "cpu"
     params: tuple[str, ...] = ()
     executor: str = "local"
@@ -182,6 +184,17 @@ def _executor(request: RunRequest, batch_size: int):
     return cls(batch_size, request.decode_workers, request.prefetch)
 
 
+def _check_peer_options(request: RunRequest, external: bool) -> None:
+    """--repo and --python: both required by external runners, refused by the others."""
+    given = [f"--{name}" for name in ("repo", "python") if getattr(request, name) is not None]
+    if not external and given:
+        raise OptionError(f"{request.runner} is not an external runner: it takes no {' or '.join(given)}")
+    missing = [f"--{name}" for name in ("repo", "python") if getattr(request, name) is None]
+    if external and missing:
+        raise OptionError(f"{request.runner} runs the published code: pass {' and '.join(missing)} (the peer's "
+                          "checkout and its environment's python)")
+
+
 def _open_run_dir(run_dir: Path, key_fields: dict, key: str, resume: bool) -> dict | None:
     """The manifest of the run ``run_dir`` holds (to resume), None for a new one; refuse a mismatch."""
     if (run_dir / manifests.MANIFEST_NAME).exists():
@@ -205,14 +218,17 @@ def run(request: RunRequest) -> RunResult:
     cls, info = _runner_class(request.runner)
     parameters = parse_parameters(request.runner, info.parameters, request.params)
     device = check_device(request.device)
+    external = info.kind == "external"
+    _check_peer_options(request, external)
     if request.checkpoint is not None:
-        if not Path(request.checkpoint).is_dir():
+        if not external and not Path(request.checkpoint).is_dir():
             raise InputFileError("checkpoint directory not found", path=request.checkpoint)
         if "checkpoint" not in info.needs:
             raise OptionError(f"{request.runner} takes no --checkpoint")
-    checkpoint = hash_checkpoint(request.checkpoint) if request.checkpoint is not None else None
+    hashing = hash_checkpoint_file if external else hash_checkpoint
+    checkpoint = hashing(request.checkpoint) if request.checkpoint is not None else None
     if "checkpoint" in info.needs and checkpoint is None:
-        raise OptionError(f"{request.runner} needs --checkpoint DIR")
+        raise OptionError(f"{request.runner} needs --checkpoint {'FILE' if external else 'DIR'}")
     if request.limit is not None and request.limit < 1:
         raise OptionError(f"--limit must be a positive number of samples, got {request.limit}")
     out = Path(request.out)
@@ -228,14 +244,22 @@ def run(request: RunRequest) -> RunResult:
     if info.task not in dataset.adapter.info.tasks:
         raise OptionError(f"{request.runner} answers the {info.task} task; {dataset.name} is scored by "
                           f"{', '.join(dataset.adapter.info.tasks)}")
-    runner = cls(parameters, checkpoint, device)
-    runner.check()
     source = None
     if request.videos is not None:
         source = video_source(dataset.name, request.videos, request.video_template, request.decoder,
                               request.frames_fps, request.frame_index_base)
     elif "videos" in info.needs:
         raise OptionError(f"{request.runner} decodes videos: pass --videos DIR")
+    run_dir = Path(request.run_dir) if request.run_dir else default_run_dir(out)
+    if external:
+        from ..runners.external_peers import PeerInputs
+
+        inputs = PeerInputs(Path(request.repo).absolute(), Path(os.path.abspath(request.python)), source,
+                            run_dir.resolve() / "external")  # the python stays a venv's link, never resolved
+        runner = cls(parameters, checkpoint, device, peer_inputs=inputs)
+    else:
+        runner = cls(parameters, checkpoint, device)
+    runner.check()
 
     extra_inputs: dict = {}
     if dataset.family == "tubes":
@@ -260,7 +284,6 @@ def run(request: RunRequest) -> RunResult:
         "sample_inputs": identity(extra_inputs) if extra_inputs else {}, "batch_size": batch_size,
     }
     key = run_key(key_fields)
-    run_dir = Path(request.run_dir) if request.run_dir else default_run_dir(out)
     previous = _open_run_dir(run_dir, key_fields, key, request.resume)
 
     # From here on the run directory is written.
