@@ -30,11 +30,12 @@ def _frames(n: int = 3) -> np.ndarray:
 
 def test_cxcywh_to_pixels_hand_worked():
     boxes = np.array([[0.5, 0.5, 0.5, 0.5],     # centred, half the frame: x 160..480, y 120..360
-                      [0.95, 0.125, 0.2, 0.5]])  # x 0.85..1.05 -> 544..640 (clipped), y -0.125..0.375 -> 0..180
+                      [0.95, 0.125, 0.2, 0.5]])  # x .85..1.05 -> 544..640 (clipped), y -.125..0.375 -> 0..180
     assert cxcywh_to_xyxy_pixels(boxes, (640.0, 480.0), (640, 480)).tolist() == [
         [160.0, 120.0, 480.0, 360.0], [544.0, 0.0, 640.0, 180.0]]
     # OWLv2's boxes are relative to the padded square: both axes scale by the long side (640)
-    assert cxcywh_to_xyxy_pixels(boxes[:1], (640.0, 640.0), (640, 480)).tolist() == [[160.0, 160.0, 480.0, 480.0]]
+    square = cxcywh_to_xyxy_pixels(boxes[:1], (640.0, 640.0), (640, 480))
+    assert square.tolist() == [[160.0, 160.0, 480.0, 480.0]]
 
 
 def test_top_candidates_best_first_ties_in_query_order():

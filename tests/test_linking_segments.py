@@ -29,8 +29,8 @@ def test_linking_trades_score_for_overlap_hand_worked():
     # lambda 0: the best candidate per frame: 0, 0, 0 (LEFT, RIGHT, LEFT), objective 2.7
     alone = link_tube(boxes, scores, 0.0)
     assert alone.candidate.tolist() == [0, 0, 0] and alone.objective == pytest.approx(2.7)
-    # lambda 1: LEFT, LEFT, LEFT = 0.9 + 0.5 + 0.9 + 2 * IoU 1 = 4.3 beats RIGHT x3 = 0.8 + 0.9 + 0.8 + 2 = 4.5?
-    # RIGHT x3 is candidates 1, 0, 1: 0.8 + 0.9 + 0.8 + 2 = 4.5 > 4.3, so the tube stays on the right
+    # lambda 1: LEFT x3 (candidates 0, 1, 0) = 0.9 + 0.5 + 0.9 + 2 * IoU 1 = 4.3;
+    # RIGHT x3 (candidates 1, 0, 1) = 0.8 + 0.9 + 0.8 + 2 = 4.5 > 4.3, so the tube stays on the right
     linked = link_tube(boxes, scores, 1.0)
     assert linked.candidate.tolist() == [1, 0, 1]
     assert linked.objective == pytest.approx(4.5)
@@ -113,10 +113,12 @@ def test_segment_from_planned_frames_hand_worked():
     # run 1..2 -> [p_1, p_3) = [15, 25)
     assert segment_from_scores(planned, scores, 8, 33, "longest-run", 0.5, 1) == (15, 25)
     # a run reaching the last planned frame ends at the input segment's end
-    assert segment_from_scores(planned, np.array([0.1, 0.1, 0.1, 0.9, 0.9]), 8, 33, "max-sum", 0.5, 1) == (25, 33)
+    late = np.array([0.1, 0.1, 0.1, 0.9, 0.9])
+    assert segment_from_scores(planned, late, 8, 33, "max-sum", 0.5, 1) == (25, 33)
     # smoothing over 3 frames: [.5, .63, .63, .37, .1] -> frames 0..2 (>= .5) -> [10, 25)
     assert segment_from_scores(planned, scores, 8, 33, "longest-run", 0.5, 3) == (10, 25)
-    assert segment_from_scores(np.array([], dtype=np.int64), np.array([]), 8, 33, "max-sum", 0.5, 1) == (8, 33)
+    no_frames = np.array([], dtype=np.int64)
+    assert segment_from_scores(no_frames, np.array([]), 8, 33, "max-sum", 0.5, 1) == (8, 33)
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,6 +1,7 @@
-"""gdino-tube and owlv2-tube end to end through the CLI: tiny random detectors (Grounding DINO, MM-Grounding-DINO,
-OWLv2) on synthetic index videos, scored with synthetic VidOR boxes; on the first 5 real VidSTG test sentences
-with stand-in videos; deterministic; offline; CLIP/SigLIP rescoring that changes a choice; bad checkpoints."""
+"""gdino-tube and owlv2-tube end to end through the CLI: tiny random detectors (Grounding DINO,
+MM-Grounding-DINO, OWLv2) on synthetic textured videos, scored with synthetic VidOR boxes; on the first 5 real
+VidSTG test sentences with stand-in videos; deterministic; offline; CLIP/SigLIP rescoring that changes a
+choice; bad checkpoints and parameters."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ def models(tmp_path_factory):
 def textured_image(index: int, width: int = 64, height: int = 48, block: int = 8) -> np.ndarray:
     """Frame ``index``: blocks of seeded random colours, so that boxes over different places crop different
     pictures (index videos' large uniform blocks give identical crops, and rescoring then changes nothing)."""
-    colours = np.random.default_rng(index).integers(0, 256, (height // block, width // block, 3), dtype=np.uint8)
+    grid = (height // block, width // block, 3)
+    colours = np.random.default_rng(index).integers(0, 256, grid, dtype=np.uint8)
     return np.repeat(np.repeat(colours, block, axis=0), block, axis=1)
 
 
@@ -62,7 +64,7 @@ def write_textured_video(path, times_s) -> None:
 
 @pytest.fixture(scope="module")
 def tiny_boxes(tmp_path_factory):
-    """The baselines' tiny VidSTG (7 sentences, 64x48) with textured videos and seeded synthetic VidOR boxes."""
+    """The baselines' tiny VidSTG (7 sentences, 64x48), textured videos, seeded synthetic VidOR boxes."""
     root = tmp_path_factory.mktemp("tiny-vidstg-boxes")
     files = write_tiny_vidstg(root, with_videos=False)
     for video, (times, _, _) in VIDEOS.items():
@@ -73,8 +75,9 @@ def tiny_boxes(tmp_path_factory):
 
 
 def _run(run_cli, runner, checkpoint, data, out, *extra):
-    code, _, err = run_cli("baseline", "run", runner, "--dataset", "vidstg", "--annotations", data["annotations"],
-                           "--videos", data["videos"], "--checkpoint", checkpoint, "--out", out, *extra)
+    code, _, err = run_cli("baseline", "run", runner, "--dataset", "vidstg", "--annotations",
+                           data["annotations"], "--videos", data["videos"], "--checkpoint", checkpoint,
+                           "--out", out, *extra)
     assert code == 0, err
     return json.loads(out.read_text())
 
@@ -109,12 +112,15 @@ def test_each_detector_family_runs_and_scores(run_cli, models, tiny_boxes, tmp_p
 def test_every_parameter_is_declared_and_recorded(run_cli, models, tiny_boxes, tmp_path):
     out = tmp_path / "p.json"
     _run(run_cli, "gdino-tube", models["grounding-dino"], tiny_boxes, out, "--param", "image_size=64",
-         "--param", "text=noun-phrase", "--param", "segment_rule=longest-run", "--precision", "bf16", "--limit", "2")
+         "--param", "text=noun-phrase", "--param", "segment_rule=longest-run", "--precision", "bf16",
+         "--limit", "2")
     manifest = json.loads((tmp_path / "p.manifest.json").read_text())
     (info,) = [info for name, _, info in RUNNERS if name == "gdino-tube"]
     assert list(manifest["parameters"]) == [spec.name for spec in info.parameters]
-    assert {k: manifest["parameters"][k] for k in ("text", "segment_rule", "precision", "image_size", "top_k")} == {
-        "text": "noun-phrase", "segment_rule": "longest-run", "precision": "bf16", "image_size": 64, "top_k": 5}
+    given = ("text", "segment_rule", "precision", "image_size", "top_k")
+    assert {k: manifest["parameters"][k] for k in given} == {
+        "text": "noun-phrase", "segment_rule": "longest-run", "precision": "bf16", "image_size": 64,
+        "top_k": 5}
     assert manifest["fitted"]["detector"] == {"family": "grounding-dino", "model_type": "grounding-dino",
                                               "class": "GroundingDinoForObjectDetection"}
 
@@ -150,8 +156,8 @@ def test_rescoring_reorders_candidates_hand_built(models):
     found = FrameCandidates(np.stack([lower, higher]), np.array([0.5, 0.5]))
     (rescored,) = rescorer.rescore(frame[None], [found], sentence, (640, 480))
     assert rescored.boxes_xyxy.tolist() == [higher.tolist(), lower.tolist()]
-    np.testing.assert_allclose(rescored.scores, blended_scores([0.5, 0.5], sorted(cosines, reverse=True), 0.5),
-                               atol=1e-6)
+    expected = blended_scores([0.5, 0.5], sorted(cosines, reverse=True), 0.5)
+    np.testing.assert_allclose(rescored.scores, expected, atol=1e-6)
 
 
 def test_rescoring_changes_the_linked_tube(run_cli, models, tiny_boxes, tmp_path):
@@ -160,12 +166,13 @@ def test_rescoring_changes_the_linked_tube(run_cli, models, tiny_boxes, tmp_path
                            "--param", "rescore=clip", "--param", f"rescore_checkpoint={models['clip']}",
                            "--param", "rescore_weight=0.1"))
     assert plain.keys() == rescored.keys()
-    assert (sum(plain[key] != rescored[key] for key in plain), len(plain)) == (8, 90)   # 8 of the 90 planned frames get another box
+    # 8 of the 90 planned frames get another box
+    assert (sum(plain[key] != rescored[key] for key in plain), len(plain)) == (8, 90)
 
 
 @pytest.fixture(scope="module")
 def real_first_sentences(shared_data, tmp_path_factory):
-    """Stand-in index videos (a tenth of the real frame size) for the videos of the first 5 real test sentences."""
+    """Stand-in index videos (a tenth of the real frame size) for the first 5 real test sentences' videos."""
     annotations = shared_data / "vidstg" / "test_annotations.json"
     videos = tmp_path_factory.mktemp("standin-videos")
     for entry in json.loads(annotations.read_text())[:3]:
@@ -178,10 +185,11 @@ def real_first_sentences(shared_data, tmp_path_factory):
 
 def test_first_five_real_sentences_with_standin_videos(run_cli, models, real_first_sentences, tmp_path):
     out = tmp_path / "real.json"
-    _run(run_cli, "gdino-tube", models["grounding-dino"], real_first_sentences, out, "--param", "image_size=64",
-         "--video-template", "{videos}/{video}.mp4", "--limit", "5")
+    _run(run_cli, "gdino-tube", models["grounding-dino"], real_first_sentences, out,
+         "--param", "image_size=64", "--video-template", "{videos}/{video}.mp4", "--limit", "5")
     per_sample = tmp_path / "per_sample.csv"
-    metrics = _score(run_cli, out, real_first_sentences, tmp_path, "--missing", "zero", "--per-sample", per_sample)
+    metrics = _score(run_cli, out, real_first_sentences, tmp_path, "--missing", "zero",
+                     "--per-sample", per_sample)
     rows = [row for row in csv.DictReader(per_sample.open()) if row["missing"] == "False"]
     # the tiny model's linked scores are all near 1 (> tau): every segment is the input segment
     assert [(row["pred_start"], row["pred_end"], round(float(row["tIoU"]), 4)) for row in rows] == [
@@ -207,8 +215,8 @@ def test_bad_checkpoint_is_one_line(run_cli, models, tiny_boxes, tmp_path, defec
         weights = checkpoint / "model.safetensors"
         weights.write_bytes(weights.read_bytes()[:-100])
     code, _, err = run_cli("baseline", "run", "gdino-tube", "--dataset", "vidstg", "--annotations",
-                           tiny_boxes["annotations"], "--videos", tiny_boxes["videos"], "--checkpoint", checkpoint,
-                           "--out", tmp_path / "p.json")
+                           tiny_boxes["annotations"], "--videos", tiny_boxes["videos"],
+                           "--checkpoint", checkpoint, "--out", tmp_path / "p.json")
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
 
 

@@ -41,8 +41,8 @@ DETECTOR_FAMILIES = ("grounding-dino", "owlv2")
 
 
 class FrameCandidates(NamedTuple):
-    """One frame's candidates, best first: ``boxes_xyxy`` ``float64 [k, 4]`` in pixels, ``scores`` ``float64 [k]``
-    in [0, 1]."""
+    """One frame's candidates, best first: ``boxes_xyxy`` ``float64 [k, 4]`` in pixels, ``scores``
+    ``float64 [k]`` in [0, 1]."""
 
     boxes_xyxy: np.ndarray
     scores: np.ndarray
@@ -68,7 +68,7 @@ def _gdino_outputs(model, pixel_values, text_inputs: dict):
 
 
 def _owlv2_outputs(model, pixel_values, text_inputs: dict):
-    """``(scores [B, P], boxes_cxcywh [B, P, 4])`` of OWLv2: the sigmoid of each patch's logit for the one query."""
+    """``(scores [B, P], boxes_cxcywh [B, P, 4])`` of OWLv2: each patch's sigmoid logit for the query."""
     vision = model.config.vision_config
     resized = tuple(pixel_values.shape[2:]) != (vision.image_size, vision.image_size)
     outputs = model(pixel_values=pixel_values, input_ids=text_inputs["input_ids"],
@@ -137,7 +137,8 @@ class Detector:
 
     def _text_inputs(self, text: str, n_frames: int) -> dict:
         length = self.rule.text_length(self.model.config)
-        encoded = self.tokenizer([self.rule.prompt(text)], truncation=True, max_length=length, return_tensors="pt")
+        encoded = self.tokenizer([self.rule.prompt(text)], truncation=True, max_length=length,
+                                 return_tensors="pt")
         return {name: value.to(self.device).repeat(n_frames, 1) for name, value in encoded.items()}
 
     def detect(self, frames_uint8: np.ndarray, text: str, frame_size_wh: tuple[int, int],
@@ -152,7 +153,8 @@ class Detector:
         def call(chunk: np.ndarray) -> list[FrameCandidates]:
             pixel_values = self.transform.pixel_values(chunk).to(self.device, dtype)
             with torch.inference_mode():
-                scores, boxes = self.rule.outputs(self.model, pixel_values, self._text_inputs(text, len(chunk)))
+                text_inputs = self._text_inputs(text, len(chunk))
+                scores, boxes = self.rule.outputs(self.model, pixel_values, text_inputs)
             boxes_xyxy = cxcywh_to_xyxy_pixels(boxes.cpu().numpy(), scale_xy, frame_size_wh)
             return [top_candidates(s, b, top_k) for s, b in zip(scores.cpu().numpy(), boxes_xyxy)]
 

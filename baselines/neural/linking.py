@@ -53,7 +53,8 @@ def link_tube(boxes_per_frame: list[np.ndarray], scores_per_frame: list[np.ndarr
         through = best[:, None] + link_lambda * pairwise_iou(boxes_per_frame[t - 1], boxes_per_frame[t])
         previous = np.argmax(through, axis=0)
         back.append(previous)
-        best = through[previous, np.arange(through.shape[1])] + np.asarray(scores_per_frame[t], dtype=np.float64)
+        scores = np.asarray(scores_per_frame[t], dtype=np.float64)
+        best = through[previous, np.arange(through.shape[1])] + scores
     chosen = [int(np.argmax(best))]
     for previous in reversed(back):
         chosen.append(int(previous[chosen[-1]]))

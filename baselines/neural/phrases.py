@@ -23,10 +23,12 @@ MAX_HEAD_WORDS = 3
 DETERMINERS = frozenset(("a", "an", "the", "this", "these", "those", "his", "her", "their", "its", "my",
                          "your", "our", "another", "some", "one", "two", "three"))
 BOUNDARY_WORDS = frozenset((
-    "in", "on", "at", "of", "with", "without", "by", "for", "from", "to", "into", "onto", "over", "under", "near",
+    "in", "on", "at", "of", "with", "without", "by", "for", "from", "to", "into", "onto", "over", "under",
+    "near",
     "behind", "beside", "above", "below", "next", "towards", "toward", "around", "away", "up", "down", "off",
     "and", "or", "but", "while", "when", "then", "who", "whom", "whose", "what", "which", "where", "that",
-    "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "does", "do", "did", "can", "will",
+    "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "does", "do", "did", "can",
+    "will",
     "there", "it", "he", "she", "they", "him", "them", "there's"))
 
 
@@ -37,16 +39,19 @@ def _ends_clause(word: str, taken: int) -> bool:
 def first_noun_phrase(sentence: str) -> str:
     """The first noun phrase of ``sentence`` by the rules of the module docstring."""
     words = WORD.findall(sentence.lower())
-    start = next((i for i, w in enumerate(words[:-1]) if w in DETERMINERS and words[i + 1] not in BOUNDARY_WORDS),
-                 None)
+    starts = (i for i, w in enumerate(words[:-1]) if w in DETERMINERS and words[i + 1] not in BOUNDARY_WORDS)
+    start = next(starts, None)
     if start is None:
-        start = next((i for i, w in enumerate(words) if w not in BOUNDARY_WORDS and w not in DETERMINERS), None)
+        others = (i for i, w in enumerate(words) if w not in BOUNDARY_WORDS and w not in DETERMINERS)
+        start = next(others, None)
         if start is None:
             return sentence.strip()
     phrase = [words[start]]
     heads = 0 if words[start] in DETERMINERS else 1
     for word in words[start + 1:]:
-        if heads == MAX_HEAD_WORDS or word in BOUNDARY_WORDS or word.endswith("ing") or _ends_clause(word, heads):
+        if heads == MAX_HEAD_WORDS or word in BOUNDARY_WORDS or word.endswith("ing"):
+            break
+        if _ends_clause(word, heads):
             break
         phrase.append(word)
         heads += 1

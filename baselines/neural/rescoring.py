@@ -37,7 +37,8 @@ def resized_crops(crops: list[np.ndarray], height: int, width: int) -> np.ndarra
     resized = []
     for crop in crops:
         image = torch.from_numpy(np.ascontiguousarray(crop)).permute(2, 0, 1)[None].float()
-        image = F.interpolate(image, size=(height, width), mode="bilinear", antialias=True, align_corners=False)
+        image = F.interpolate(image, size=(height, width), mode="bilinear", antialias=True,
+                              align_corners=False)
         resized.append(image[0].permute(1, 2, 0).round().clamp(0, 255).to(torch.uint8).numpy())
     return np.stack(resized) if resized else np.zeros((0, height, width, 3), np.uint8)
 
@@ -48,7 +49,7 @@ def blended_scores(detection: np.ndarray, cosine: np.ndarray, alpha: float) -> n
 
 
 class CropRescorer:
-    """Re-ranks candidates with a loaded :class:`VisionLanguageModel`; ``alpha`` weighs the detector's score."""
+    """Re-ranks candidates with a loaded :class:`VisionLanguageModel`; ``alpha`` weighs the detection."""
 
     def __init__(self, model: VisionLanguageModel, alpha: float) -> None:
         self.model = model
@@ -56,7 +57,7 @@ class CropRescorer:
 
     def rescore(self, frames_uint8: np.ndarray, candidates: list[FrameCandidates], sentence: str,
                 frame_size_wh: tuple[int, int]) -> list[FrameCandidates]:
-        """``candidates`` of each frame of ``frames_uint8``, re-scored and re-sorted (see the module docstring)."""
+        """``candidates`` of each frame of ``frames_uint8``, re-scored and re-sorted (module docstring)."""
         (text,) = self.model.embed_texts([sentence])
         crops = [crop_pixels(frame, box, frame_size_wh)
                  for frame, found in zip(frames_uint8, candidates) for box in found.boxes_xyxy]

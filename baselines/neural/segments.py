@@ -38,7 +38,8 @@ def smooth(scores: np.ndarray, window: int) -> np.ndarray:
 
 
 def max_sum_run(values: np.ndarray, threshold: float) -> tuple[int, int]:
-    """``(a, b)`` inclusive maximising ``sum(values[a:b + 1] - threshold)``; earliest ``a``, then smallest ``b``."""
+    """``(a, b)`` inclusive maximising ``sum(values[a:b + 1] - threshold)``; earliest ``a``, then smallest
+    ``b``."""
     shifted = np.asarray(values, dtype=np.float64) - threshold
     n = len(shifted)
     prefix = np.concatenate([[0.0], np.cumsum(shifted)])
@@ -49,7 +50,8 @@ def max_sum_run(values: np.ndarray, threshold: float) -> tuple[int, int]:
 
 
 def longest_run(values: np.ndarray, threshold: float) -> tuple[int, int]:
-    """``(a, b)`` inclusive: the longest run of ``values >= threshold`` (the earliest on ties), else the best value."""
+    """``(a, b)`` inclusive: the longest run of ``values >= threshold`` (the earliest on ties), else the best
+    value."""
     above = np.asarray(values, dtype=np.float64) >= threshold
     if not above.any():
         best = int(np.argmax(values))

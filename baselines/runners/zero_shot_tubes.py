@@ -53,22 +53,25 @@ class ZeroShotTube(Runner):
         self.rescorer_info = None
         if p["rescore"] == "none":
             if p["rescore_checkpoint"]:
-                raise OptionError(f"{self.name}: --param rescore_checkpoint needs --param rescore=clip|siglip")
+                raise OptionError(f"{self.name}: --param rescore_checkpoint needs "
+                                  "--param rescore=clip|siglip")
             return
         from ..neural.vision_language import check_vision_language
 
         if not p["rescore_checkpoint"]:
-            raise OptionError(f"{self.name}: --param rescore={p['rescore']} needs --param rescore_checkpoint=DIR")
+            raise OptionError(f"{self.name}: --param rescore={p['rescore']} needs "
+                              "--param rescore_checkpoint=DIR")
         self.rescorer_info = check_vision_language(p["rescore_checkpoint"], self.name)
         if self.rescorer_info.family != p["rescore"]:
-            raise OptionError(f"{self.name}: --param rescore={p['rescore']} but {p['rescore_checkpoint']} is a "
-                              f"{self.rescorer_info.family} checkpoint")
+            raise OptionError(f"{self.name}: --param rescore={p['rescore']} but {p['rescore_checkpoint']} "
+                              f"is a {self.rescorer_info.family} checkpoint")
 
     def prepare(self, context: RunContext) -> dict:
         from ..run.keys import hash_checkpoint
 
-        fitted = {"detector": {"family": self.detector_info.family, "model_type": self.detector_info.model_type,
-                               "class": self.detector_info.class_name}}
+        detector = self.detector_info
+        fitted = {"detector": {"family": detector.family, "model_type": detector.model_type,
+                               "class": detector.class_name}}
         if self.rescorer_info is not None:
             rescorer = hash_checkpoint(self.rescorer_info.path)
             fitted["rescorer"] = {"model_type": self.rescorer_info.model_type, "path": str(rescorer.path),
@@ -79,15 +82,17 @@ class ZeroShotTube(Runner):
         from ..neural.detectors import Detector
 
         p = self.parameters
-        self.detector = Detector.from_checkpoint(self.checkpoint.path, self.device, p["precision"], p["image_size"],
-                                                 p["frames_per_batch"], self.name, self.families)
+        self.detector = Detector.from_checkpoint(
+            self.checkpoint.path, self.device, p["precision"], p["image_size"], p["frames_per_batch"],
+            self.name, self.families)
         self.rescorer = None
         if p["rescore"] != "none":
             from ..neural.rescoring import CropRescorer
             from ..neural.vision_language import VisionLanguageModel
 
-            model = VisionLanguageModel.from_checkpoint(Path(p["rescore_checkpoint"]), self.device, p["precision"],
-                                                        frames_per_batch=p["frames_per_batch"], runner=self.name)
+            model = VisionLanguageModel.from_checkpoint(
+                Path(p["rescore_checkpoint"]), self.device, p["precision"],
+                frames_per_batch=p["frames_per_batch"], runner=self.name)
             self.rescorer = CropRescorer(model, p["rescore_weight"])
 
     def predict(self, batch):
