@@ -225,6 +225,8 @@ def test_bad_checkpoint_is_one_line(run_cli, models, tiny_boxes, tmp_path, defec
     (("rescore_checkpoint=SIGLIP",), "rescore_checkpoint needs --param rescore=clip|siglip"),
     (("rescore=clip", "rescore_checkpoint=SIGLIP"), "is a siglip checkpoint"),
     (("top_k=0",), "top_k must be at least 1"),
+    (("link_lambda=-1",), "link_lambda must be at least 0"),
+    (("frames_per_batch=0",), "frames_per_batch must be at least 1"),
 ])
 def test_bad_rescore_and_parameters_are_one_line(run_cli, models, tiny_boxes, tmp_path, params, message):
     given = [item for p in params for item in ("--param", p.replace("SIGLIP", str(models["siglip"])))]

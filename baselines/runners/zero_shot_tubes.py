@@ -45,7 +45,7 @@ class ZeroShotTube(Runner):
 
     def check(self) -> None:
         p = self.parameters
-        for name, least in (("top_k", 1), ("smoothing", 1)):
+        for name, least in (("top_k", 1), ("smoothing", 1), ("frames_per_batch", 1), ("link_lambda", 0)):
             if p[name] < least:
                 raise OptionError(f"{self.name}: --param {name} must be at least {least}, got {p[name]}")
         check_precision(p["precision"], self.device, self.name)
