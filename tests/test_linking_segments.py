@@ -147,3 +147,27 @@ def test_segment_is_inside_the_input_segment_and_starts_on_a_planned_frame(start
 ])
 def test_first_noun_phrase_hand_worked(sentence, phrase):
     assert first_noun_phrase(sentence) == phrase
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=30), st.integers(1, 9))
+def test_smoothing_stays_within_the_scores(scores, window):
+    smoothed = smooth(np.array(scores), window)
+    assert len(smoothed) == len(scores)
+    assert np.all(smoothed >= min(scores) - 1e-12) and np.all(smoothed <= max(scores) + 1e-12)
+
+
+WORDS = ("a", "the", "man", "red", "dog", "runs", "in", "who", "is", "holding", "ball", "with", "hat", "?", ".")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12))
+def test_noun_phrase_is_a_run_of_the_sentences_words(words):
+    sentence = " ".join(words)
+    phrase = first_noun_phrase(sentence)
+    if phrase == sentence.strip():
+        return
+    kept = [w for w in words if w not in ("?", ".")]
+    chosen = phrase.split()
+    assert 1 <= len(chosen) <= 4
+    assert any(kept[i: i + len(chosen)] == chosen for i in range(len(kept)))
