@@ -4,6 +4,8 @@ entry point of this package (``pyproject.toml``). Entries are lazy: listing them
 from __future__ import annotations
 
 from .info import ParameterSpec, RunnerInfo
+from .neural.batching import FRAMES_PER_BATCH
+from .neural.precision import PRECISION
 
 FRAME_PLAN = ParameterSpec(
     "frame_plan", "tubedetr", "frame-plan",
@@ -20,9 +22,26 @@ BOX_FRACTION = ParameterSpec(
     "box_fraction", 1.0, "fraction",
     "tube boxes: a centred box of this fraction of the frame's width and height (1: the whole frame)")
 
+IMAGE_SIZE = ParameterSpec(
+    "image_size", 0, "integer",
+    "square model input side in pixels, a multiple of the patch size (0: the checkpoint's; frames are squashed)")
+PROMPT = ParameterSpec("prompt", "{}", "text", "the text embedded for a step or sentence; {} marks where it goes")
+BACKGROUND_THRESHOLD = ParameterSpec(
+    "background_threshold", 0.2, "number",
+    "a second whose best smoothed frame-step cosine is below this is background")
+SMOOTHING = ParameterSpec("smoothing_s", 3, "integer",
+                          "frame-step cosines averaged over a centred window of this many seconds (odd; 1: none)")
+BOX_THRESHOLD = ParameterSpec(
+    "box_threshold", 0.5, "fraction",
+    "tube boxes enclose the heatmap cells at least this hot (the heatmap is min-max normalised to [0, 1])")
+
 _TUBE_PLAN = (FRAME_PLAN, MAX_FRAMES)
+_MODEL = (PRECISION, FRAMES_PER_BATCH, IMAGE_SIZE, PROMPT)
+_STEPS = (*_MODEL, BACKGROUND_THRESHOLD, SMOOTHING)
+_NEURAL_NEEDS = ("videos", "checkpoint")
 _TUBES = "baselines.runners.tube_priors"
 _ACTIONS = "baselines.runners.action_priors"
+_ZS_ACTIONS = "baselines.runners.zero_shot_actions"
 
 RUNNERS: tuple[tuple[str, str, RunnerInfo], ...] = (
     ("full-frame", f"{_TUBES}:FullFrame", RunnerInfo(
@@ -57,6 +76,21 @@ RUNNERS: tuple[tuple[str, str, RunnerInfo], ...] = (
         "(centred boxes, score 1) for video mAP",
         version=1, task="action-spatio-temporal", family="actions", kind="prior", needs=("frame sizes",),
         parameters=(BOX_FRACTION,))),
+    ("clip-heatmap", f"{_ZS_ACTIONS}:ClipHeatmap", RunnerInfo(
+        description="CLIP/SigLIP patch-text cosine of each queried second's frame with its step (or sentence), "
+        "min-max normalised: a heatmap (the scorer points at its argmax)",
+        version=1, task="action-spatial", family="actions", kind="zero-shot",
+        needs=(*_NEURAL_NEEDS, "frame sizes"), parameters=_MODEL, default_batch_size=2)),
+    ("clip-steps", f"{_ZS_ACTIONS}:ClipSteps", RunnerInfo(
+        description="CLIP/SigLIP frame cosine of every second with every step of the video's pool, smoothed; "
+        "the best step, or background below a threshold",
+        version=1, task="action-temporal", family="actions", kind="zero-shot", needs=_NEURAL_NEEDS,
+        parameters=_STEPS, default_batch_size=2)),
+    ("clip-steps+clip-heatmap", f"{_ZS_ACTIONS}:ClipStepsClipHeatmap", RunnerInfo(
+        description="clip-steps' labels, each labelled second pointed at by its step's clip-heatmap argmax; one "
+        "tube per run of a step, scored by its mean cosine, boxes around the hot heatmap cells",
+        version=1, task="action-spatio-temporal", family="actions", kind="zero-shot",
+        needs=(*_NEURAL_NEEDS, "frame sizes"), parameters=(*_STEPS, BOX_THRESHOLD), default_batch_size=2)),
 )
 
 
