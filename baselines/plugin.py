@@ -39,6 +39,36 @@ _TUBE_PLAN = (FRAME_PLAN, MAX_FRAMES)
 _MODEL = (PRECISION, FRAMES_PER_BATCH, IMAGE_SIZE, PROMPT)
 _STEPS = (*_MODEL, BACKGROUND_THRESHOLD, SMOOTHING)
 _NEURAL_NEEDS = ("videos", "checkpoint")
+
+
+def _zero_shot_tube_parameters(score_threshold: float) -> tuple[ParameterSpec, ...]:
+    """The parameters of gdino-tube and owlv2-tube (see baselines/runners/zero_shot_tubes.py)."""
+    return (
+        *_TUBE_PLAN,
+        ParameterSpec("text", "sentence", "text", "the detector's query: the sentence, or its first noun phrase "
+                      "(rule-based, from the text only)", choices=("sentence", "noun-phrase")),
+        ParameterSpec("top_k", 5, "integer", "candidate boxes kept per planned frame (at least 1)"),
+        ParameterSpec("link_lambda", 1.0, "number", "Viterbi linking: weight of the IoU between consecutive "
+                      "boxes against the detection scores"),
+        ParameterSpec("score_threshold", score_threshold, "number",
+                      "segment rule threshold tau on the linked tube's smoothed scores"),
+        ParameterSpec("smoothing", 5, "integer", "moving-average window over planned frames before the segment "
+                      "rule (1: none)"),
+        ParameterSpec("segment_rule", "max-sum", "text", "max-sum: the run maximising the sum of score - tau; "
+                      "longest-run: the longest run of scores >= tau", choices=("max-sum", "longest-run")),
+        ParameterSpec("image_size", 0, "integer", "the detector's input short side (Grounding DINO) or square "
+                      "side (OWLv2) in pixels (0: the checkpoint's)"),
+        PRECISION,
+        FRAMES_PER_BATCH,
+        ParameterSpec("rescore", "none", "text", "re-rank each frame's candidates by crop-sentence similarity of "
+                      "a CLIP or SigLIP model before linking", choices=("none", "clip", "siglip")),
+        ParameterSpec("rescore_checkpoint", "", "text", "the CLIP or SigLIP checkpoint directory (with rescore)"),
+        ParameterSpec("rescore_weight", 0.5, "fraction", "rescore: weight alpha of the detection score "
+                      "(1 - alpha for the crop similarity)"),
+    )
+
+
+_ZERO_SHOT_TUBES = "baselines.runners.zero_shot_tubes"
 _TUBES = "baselines.runners.tube_priors"
 _ACTIONS = "baselines.runners.action_priors"
 _ZS_ACTIONS = "baselines.runners.zero_shot_actions"
@@ -76,6 +106,15 @@ RUNNERS: tuple[tuple[str, str, RunnerInfo], ...] = (
         "(centred boxes, score 1) for video mAP",
         version=1, task="action-spatio-temporal", family="actions", kind="prior", needs=("frame sizes",),
         parameters=(BOX_FRACTION,))),
+    ("gdino-tube", f"{_ZERO_SHOT_TUBES}:GdinoTube", RunnerInfo(
+        description="Grounding DINO (or MM-Grounding-DINO, LLMDet) boxes per planned frame, linked into a tube "
+        "by Viterbi (score + lambda IoU), the segment by a rule on the linked scores (W-GDINO recipe)",
+        version=1, task="tube-grounding", family="tubes", kind="zero-shot", needs=("videos", "checkpoint"),
+        parameters=_zero_shot_tube_parameters(0.3), default_batch_size=1)),
+    ("owlv2-tube", f"{_ZERO_SHOT_TUBES}:Owlv2Tube", RunnerInfo(
+        description="gdino-tube's recipe with OWLv2 boxes",
+        version=1, task="tube-grounding", family="tubes", kind="zero-shot", needs=("videos", "checkpoint"),
+        parameters=_zero_shot_tube_parameters(0.1), default_batch_size=1)),
     ("clip-heatmap", f"{_ZS_ACTIONS}:ClipHeatmap", RunnerInfo(
         description="CLIP/SigLIP patch-text cosine of each queried second's frame with its step (or sentence), "
         "min-max normalised: a heatmap (the scorer points at its argmax)",
