@@ -35,6 +35,11 @@ BOX_THRESHOLD = ParameterSpec(
     "box_threshold", 0.5, "fraction",
     "tube boxes enclose the heatmap cells at least this hot (the heatmap is min-max normalised to [0, 1])")
 
+DETECTOR_IMAGE_SIZE = ParameterSpec("image_size", 0, "integer",
+                                    "the detector's input short side in pixels (0: the checkpoint's)")
+SPATIAL_OUTPUT = ParameterSpec("output", "point", "text", "point: the top box's centre; box: the box itself",
+                               choices=("point", "box"))
+
 _TUBE_PLAN = (FRAME_PLAN, MAX_FRAMES)
 _MODEL = (PRECISION, FRAMES_PER_BATCH, IMAGE_SIZE, PROMPT)
 _STEPS = (*_MODEL, BACKGROUND_THRESHOLD, SMOOTHING)
@@ -120,6 +125,11 @@ RUNNERS: tuple[tuple[str, str, RunnerInfo], ...] = (
         "min-max normalised: a heatmap (the scorer points at its argmax)",
         version=1, task="action-spatial", family="actions", kind="zero-shot",
         needs=(*_NEURAL_NEEDS, "frame sizes"), parameters=_MODEL, default_batch_size=2)),
+    ("gdino-point", f"{_ZS_ACTIONS}:GdinoPoint", RunnerInfo(
+        description="the top Grounding DINO box of each queried second's frame for its step (or sentence): its "
+        "centre as the point (or the box)",
+        version=1, task="action-spatial", family="actions", kind="zero-shot",
+        needs=(*_NEURAL_NEEDS, "frame sizes"), parameters=(PRECISION, FRAMES_PER_BATCH, DETECTOR_IMAGE_SIZE, PROMPT, SPATIAL_OUTPUT), default_batch_size=2)),
     ("clip-steps", f"{_ZS_ACTIONS}:ClipSteps", RunnerInfo(
         description="CLIP/SigLIP frame cosine of every second with every step of the video's pool, smoothed; "
         "the best step, or background below a threshold",

@@ -16,7 +16,7 @@ pytest.importorskip("av")
 from baselines.video.synthetic import constant_rate, write_index_video
 
 from .gyt_helpers import write_gyt
-from .neural_helpers import tiny_clip, tiny_siglip
+from .neural_helpers import tiny_clip, tiny_grounding_dino, tiny_siglip
 
 STEPS = ("cut onion", "add salt")
 FPS, WIDTH, HEIGHT = 5, 64, 48
@@ -52,7 +52,8 @@ def data(tmp_path_factory):
         "segments": [{"video_id": "v1", "segment": [0, 3], "sentence": "cut the onion"},
                      {"video_id": "v2", "segment": [1, 3], "sentence": "add salt in the pan"}]}))
     return {"root": root, "videos": videos, "gyt": gyt, "yc2": yc2,
-            "clip": tiny_clip(root / "clip"), "siglip": tiny_siglip(root / "siglip")}
+            "clip": tiny_clip(root / "clip"), "siglip": tiny_siglip(root / "siglip"),
+            "gdino": tiny_grounding_dino(root / "gdino")}
 
 
 def _run(run_cli, data, runner, out, *extra, dataset="groundingyoutube", checkpoint="clip"):
@@ -91,6 +92,30 @@ def test_clip_heatmap_on_youcook2_interactions_reads_frame_sizes_from_the_videos
     assert predictions["0"]["1"]["frame_size"] == [WIDTH, HEIGHT]
     assert _score(run_cli, data, out, "spatial", "youcook2-interactions") == {
         "all": {"pointing_accuracy": pytest.approx(1 / 3)}}                 # 1 of 3 boxes
+
+
+def test_gdino_point_centres_and_boxes(run_cli, data, tmp_path):
+    """The tiny detector needs a 96 px short side (its last feature level would be 1 x 1 on 48 px frames)."""
+    scores = {}
+    for output in ("point", "box"):
+        for dataset in ("groundingyoutube", "youcook2-interactions"):
+            out = tmp_path / output / f"{dataset}.json"
+            code, _, err = _run(run_cli, data, "gdino-point", out, "--param", f"output={output}", "--param",
+                                "image_size=96", dataset=dataset, checkpoint="gdino")
+            assert code == 0, err
+            scores[output, dataset] = _score(run_cli, data, out, "spatial", dataset)["all"]
+            if dataset == "groundingyoutube":
+                entries = json.loads(out.read_text())["predictions"]
+                second = {"point": [18.0, 14.0], "box": [16.4, 12.8, 19.6, 15.2]}[output]
+                assert entries["v1"]["1"][output] == pytest.approx(second, abs=1e-5)
+    # points (18, 14) in (8, 8, 40, 30); (20, 12) on the left edge of (20, 10, 60, 44) (inclusive);
+    # (48, 12) outside (0, 0, 32, 24): 2 of 3. YouCook2-like: (6, 14), (18, 14), (48, 12) all outside
+    assert scores == {
+        ("point", "groundingyoutube"): {"pointing_accuracy": pytest.approx(2 / 3)},
+        ("point", "youcook2-interactions"): {"pointing_accuracy": 0.0},
+        ("box", "groundingyoutube"): {"pointing_accuracy": pytest.approx(2 / 3), "iou0.3_accuracy": 0.0,
+                                      "iou0.3_class_mean_accuracy": 0.0},
+        ("box", "youcook2-interactions"): {"pointing_accuracy": 0.0, "iou0.3_accuracy": 0.0}}
 
 
 def test_clip_steps_temporal(run_cli, data, tmp_path):

@@ -10,6 +10,10 @@ into ``prompt`` (``{}`` marks the text) before it is embedded.
   cosine grid of its frame, min-max normalised to [0, 1]
   (:func:`~baselines.neural.heatmaps.similarity_heatmap`), as a heatmap over the
   annotation's frame size; the scorer points at its upsampled argmax;
+* ``gdino-point`` (action-spatial): on each queried second, the top Grounding
+  DINO box for its text (:mod:`baselines.neural.detectors`); ``output=point``
+  gives the box's centre, ``output=box`` the box itself (the scorer points at
+  its centre and also scores its IoU);
 * ``clip-steps`` (action-temporal): the whole-frame cosine of every second with
   every step of the pool, smoothed over ``smoothing_s`` seconds, then the best
   step or background below ``background_threshold``
@@ -34,7 +38,7 @@ import json
 import numpy as np
 
 from stvg_bench.core.errors import InputFileError, OptionError
-from stvg_bench.data.actions import HEATMAP
+from stvg_bench.data.actions import BOX, HEATMAP, POINT
 
 from ..neural.heatmaps import argmax_point, hot_box, similarity_heatmap
 from ..neural.precision import check_precision
@@ -113,6 +117,55 @@ class ClipHeatmap(_VisionLanguageRunner):
                 spatial_heatmap_shape=np.array([g.shape for g in grids], dtype=np.int64).reshape(n, 2),
                 spatial_heatmap_frame_size=np.tile([sample.frame_width, sample.frame_height], (n, 1)),
                 spatial_heatmap_values=np.concatenate([g.ravel() for g in grids]) if grids else np.zeros(0)))
+        return outputs
+
+
+class GdinoPoint(Runner):
+    name = "gdino-point"
+    families = ("grounding-dino",)
+
+    def check(self) -> None:
+        from ..neural.checkpoints import inspect_checkpoint
+
+        check_precision(self.parameters["precision"], self.device, self.name)
+        if "{}" not in self.parameters["prompt"]:
+            raise OptionError(f"{self.name}: --param prompt must contain {{}} where the text goes")
+        inspect_checkpoint(self.checkpoint.path, self.families, self.name)
+
+    def prepare(self, context) -> dict:
+        return {"text": QUERY_TEXT, "fallback": FALLBACK}
+
+    def setup(self) -> None:
+        from ..neural.detectors import Detector
+
+        self.detector = Detector.from_checkpoint(
+            self.checkpoint.path, self.device, self.parameters["precision"], self.parameters["image_size"],
+            self.parameters["frames_per_batch"], self.name, self.families)
+
+    def top_boxes(self, sample, frames) -> np.ndarray:
+        """``[n, 4]`` pixels: the best box of each query row's frame for its text (one call per text)."""
+        rows = np.searchsorted(frames.planned, sample.seconds)
+        texts = [self.parameters["prompt"].replace("{}", t) for t in sample.query_texts]
+        boxes = np.zeros((len(texts), 4))
+        size = (sample.frame_width, sample.frame_height)
+        for text in sorted(set(texts)):
+            asked = np.flatnonzero(np.array(texts, dtype=object) == text)
+            found = self.detector.detect(frames.rgb[rows[asked]], text, size, top_k=1)
+            boxes[asked] = [candidates.boxes_xyxy[0] for candidates in found]
+        return boxes
+
+    def predict(self, batch):
+        outputs = []
+        as_box = self.parameters["output"] == "box"
+        for sample, frames in batch:
+            boxes = self.top_boxes(sample, frames)
+            n = len(boxes)
+            centres = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], axis=1)
+            outputs.append(ActionOutput(
+                spatial_second=np.asarray(sample.seconds, dtype=np.int64),
+                spatial_kind=np.full(n, BOX if as_box else POINT, dtype=np.int8),
+                spatial_point=np.full((n, 2), np.nan) if as_box else centres,
+                spatial_box=boxes if as_box else np.full((n, 4), np.nan)))
         return outputs
 
 
