@@ -165,7 +165,17 @@ def test_same_bytes_twice_and_with_one_frame_per_call(run_cli, data, tmp_path):
         files.append(out.read_bytes())
     assert files[0] == files[1]
     a, c = json.loads(files[0])["predictions"], json.loads(files[2])["predictions"]
-    assert a.keys() == c.keys()
+    assert {v: p["seconds"] for v, p in a.items()} == {v: p["seconds"] for v, p in c.items()}
+    assert [t["score"] for t in a["v1"]["tubes"]] == pytest.approx([t["score"] for t in c["v1"]["tubes"]], abs=1e-6)
+
+
+def test_bf16_runs_on_cpu_and_is_recorded(run_cli, data, tmp_path):
+    out = tmp_path / "p.json"
+    code, _, err = _run(run_cli, data, "clip-heatmap", out, "--precision", "bf16", checkpoint="siglip")
+    assert code == 0, err
+    assert json.loads((tmp_path / "p.manifest.json").read_text())["parameters"]["precision"] == "bf16"
+    grids = [np.array(e["heatmap"]) for g in json.loads(out.read_text())["predictions"].values() for e in g.values()]
+    assert len(grids) == 3 and all(g.min() == 0.0 and g.max() == 1.0 for g in grids)
 
 
 @pytest.mark.parametrize("defect, file, message", [
@@ -206,3 +216,31 @@ def test_bad_parameters_are_one_line(run_cli, data, tmp_path, param, message):
 def test_even_smoothing_is_refused(run_cli, data, tmp_path):
     code, _, err = _run(run_cli, data, "clip-steps", tmp_path / "p.json", "--param", "smoothing_s=2")
     assert code == 2 and "smoothing_s must be an odd number of seconds, got 2" in err
+
+
+def test_heatmap_rows_survive_shards_and_merge(tmp_path):
+    """Samples mixing heatmap and point rows (and one without heatmaps) merge back to each row's own grid."""
+    from types import SimpleNamespace
+
+    from baselines.outputs import ActionOutput
+    from baselines.run.merge import action_predictions
+    from baselines.run.shards import ShardStore
+    from baselines.samples import ActionSample
+    from stvg_bench.data.actions import HEATMAP, POINT
+
+    store = ShardStore(tmp_path, "actions", {"run_key": "k"})
+    samples = [ActionSample(i, f"v{i}", f"v{i}", WIDTH, HEIGHT, 5, np.array([1, 2])) for i in range(2)]
+    grid_a, grid_b = np.arange(6.0).reshape(2, 3) / 5, np.ones((1, 2))
+    store.write(samples[0], ActionOutput(
+        spatial_second=np.array([1, 2]), spatial_kind=np.array([HEATMAP, HEATMAP], dtype=np.int8),
+        spatial_point=np.full((2, 2), np.nan), spatial_box=np.full((2, 4), np.nan),
+        spatial_heatmap_shape=np.array([[2, 3], [1, 2]]), spatial_heatmap_frame_size=np.array([[64, 48]] * 2),
+        spatial_heatmap_values=np.concatenate([grid_a.ravel(), grid_b.ravel()])))
+    store.write(samples[1], ActionOutput(
+        spatial_second=np.array([1]), spatial_kind=np.array([POINT], dtype=np.int8),
+        spatial_point=np.array([[3.0, 4.0]]), spatial_box=np.full((1, 4), np.nan)))
+    merged = action_predictions(store.read(samples), {"name": "t"}, SimpleNamespace(name="gyt", split="test"),
+                                "spatial")
+    assert np.array_equal(merged.heatmaps[0], grid_a) and np.array_equal(merged.heatmaps[1], grid_b)
+    assert merged.heatmaps[2] is None
+    assert merged.heatmap_frame_size.tolist() == [[64, 48], [64, 48], [0, 0]]
