@@ -37,7 +37,7 @@ import json
 
 import numpy as np
 
-from stvg_bench.core.errors import InputFileError, OptionError
+from stvg_bench.core.errors import OptionError
 from stvg_bench.data.actions import BOX, HEATMAP, POINT
 
 from ..neural.heatmaps import argmax_point, hot_box, similarity_heatmap
@@ -54,6 +54,8 @@ QUERY_TEXT = "the query of each second (GroundingYouTube: its step; YouCook2-Int
 class _VisionLanguageRunner(Runner):
     """What the CLIP / SigLIP action runners share: checks, the model, prompted text embeddings."""
 
+    text_rule = QUERY_TEXT
+
     def check(self) -> None:
         from ..neural.vision_language import check_vision_language
 
@@ -67,13 +69,11 @@ class _VisionLanguageRunner(Runner):
         size = self.parameters["image_size"]
         patch = int(json.loads((info.path / "config.json").read_text())["vision_config"].get("patch_size", 1))
         if size % patch:
-            raise InputFileError(f"{self.name}: --param image_size={size} is not a multiple of the patch size "
-                                 f"{patch}", path=info.path / "config.json")
+            raise OptionError(f"{self.name}: --param image_size={size} is not a multiple of the patch size "
+                              f"{patch} ({info.path / 'config.json'})")
 
     def prepare(self, context) -> dict:
         return {"text": self.text_rule, "fallback": FALLBACK}
-
-    text_rule = QUERY_TEXT
 
     def setup(self) -> None:
         from ..neural.vision_language import VisionLanguageModel
