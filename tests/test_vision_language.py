@@ -163,3 +163,13 @@ def test_a_detector_checkpoint_is_refused(tmp_path):
 
     with pytest.raises(InputFileError, match="model_type 'owlv2' is not one clip-heatmap loads"):
         check_vision_language(tiny_owlv2(tmp_path / "owl"), "clip-heatmap")
+
+
+def test_model_sized_uint8_frames_give_the_same_pixels_up_to_rounding(checkpoints):
+    model = VisionLanguageModel.from_checkpoint(checkpoints["clip"])
+    resized = model.transform.resized_uint8(_frames())
+    assert resized.shape == (3, 32, 32, 3) and resized.dtype == np.uint8
+    assert model.transform.resized_uint8(resized) is resized                     # already model-sized
+    direct, via_uint8 = model.transform.pixel_values(_frames()), model.transform.pixel_values(resized)
+    # rounding to uint8 moves a value by at most half a level: 0.5 / 255 / std (std >= 0.26)
+    assert float((direct - via_uint8).abs().max()) <= 0.5 / 255 / 0.26 + 1e-6

@@ -244,3 +244,23 @@ def test_heatmap_rows_survive_shards_and_merge(tmp_path):
     assert np.array_equal(merged.heatmaps[0], grid_a) and np.array_equal(merged.heatmaps[1], grid_b)
     assert merged.heatmaps[2] is None
     assert merged.heatmap_frame_size.tolist() == [[64, 48], [64, 48], [0, 0]]
+
+
+def test_decode_workers_hand_on_model_sized_frames(data):
+    """check() (driver) fixes the model's input size; transform_frames (decode workers) resizes to it."""
+    from baselines.params import parse_parameters
+    from baselines.run.keys import hash_checkpoint
+    from baselines.runners.zero_shot_actions import ClipHeatmap, GdinoPoint
+    from baselines.video.frames import DecodedFrames
+    from stvg_bench.registries import BASELINES
+
+    frames = DecodedFrames("v1", np.arange(2), np.arange(2.0), np.arange(2.0),
+                           np.zeros((2, HEIGHT, WIDTH, 3), np.uint8), "pyav")
+    shapes = {}
+    for cls, checkpoint, given in ((ClipHeatmap, "clip", ()), (GdinoPoint, "gdino", ("image_size=96",))):
+        parameters = parse_parameters(cls.name, BASELINES.info(cls.name).parameters, given)
+        runner = cls(parameters, hash_checkpoint(data[checkpoint]))
+        runner.check()
+        shapes[cls.name] = runner.transform_frames(frames).rgb.shape
+    # CLIP squashes to its 32 x 32 input; Grounding DINO keeps the aspect ratio: short side 96, 64 * 2 = 128
+    assert shapes == {"clip-heatmap": (2, 32, 32, 3), "gdino-point": (2, 96, 128, 3)}

@@ -1,7 +1,8 @@
 """Zero-shot CLIP / SigLIP runners for action datasets (GroundingYouTube, YouCook2-Interactions).
 
 One frame per asked second (the ``seconds`` plan: the frame nearest to ``s``
-seconds). Texts are the sample's own: on spatial samples the query of each
+seconds), resized to the model's input in the decode workers (bilinear with
+antialiasing, rounded to ``uint8``). Texts are the sample's own: on spatial samples the query of each
 second (the step on GroundingYouTube, the segment's sentence on
 YouCook2-Interactions), on temporal samples the video's step pool; each is put
 into ``prompt`` (``{}`` marks the text) before it is embedded.
@@ -34,6 +35,7 @@ background.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 
@@ -41,6 +43,7 @@ from stvg_bench.core.errors import OptionError
 from stvg_bench.data.actions import BOX, HEATMAP, POINT
 
 from ..neural.heatmaps import argmax_point, hot_box, similarity_heatmap
+from ..neural.images import ImageTransform
 from ..neural.precision import check_precision
 from ..neural.step_labels import BACKGROUND_LABEL, label_spans, smooth, step_labels
 from ..outputs import ActionOutput
@@ -51,7 +54,17 @@ FALLBACK = {"short_video": "the run stops with one line naming the video (no sec
 QUERY_TEXT = "the query of each second (GroundingYouTube: its step; YouCook2-Interactions: the segment's sentence)"
 
 
-class _VisionLanguageRunner(Runner):
+class _ModelSizedFrames(Runner):
+    """Frames resized to the model's input in the decode workers (:meth:`ImageTransform.resized_uint8`);
+    :attr:`input_transform` is set by ``check`` on the driver, before the runner is copied to workers."""
+
+    input_transform: ImageTransform
+
+    def transform_frames(self, frames):
+        return replace(frames, rgb=self.input_transform.resized_uint8(frames.rgb))
+
+
+class _VisionLanguageRunner(_ModelSizedFrames):
     """What the CLIP / SigLIP action runners share: checks, the model, prompted text embeddings."""
 
     text_rule = QUERY_TEXT
@@ -71,6 +84,7 @@ class _VisionLanguageRunner(Runner):
         if size % patch:
             raise OptionError(f"{self.name}: --param image_size={size} is not a multiple of the patch size "
                               f"{patch} ({info.path / 'config.json'})")
+        self.input_transform = ImageTransform.from_config(info.family, info.image_config, size)
 
     def prepare(self, context) -> dict:
         return {"text": self.text_rule, "fallback": FALLBACK}
@@ -120,7 +134,7 @@ class ClipHeatmap(_VisionLanguageRunner):
         return outputs
 
 
-class GdinoPoint(Runner):
+class GdinoPoint(_ModelSizedFrames):
     name = "gdino-point"
     families = ("grounding-dino",)
 
@@ -130,7 +144,8 @@ class GdinoPoint(Runner):
         check_precision(self.parameters["precision"], self.device, self.name)
         if "{}" not in self.parameters["prompt"]:
             raise OptionError(f"{self.name}: --param prompt must contain {{}} where the text goes")
-        inspect_checkpoint(self.checkpoint.path, self.families, self.name)
+        info = inspect_checkpoint(self.checkpoint.path, self.families, self.name)
+        self.input_transform = ImageTransform.from_config(info.family, info.image_config, self.parameters["image_size"])
 
     def prepare(self, context) -> dict:
         return {"text": QUERY_TEXT, "fallback": FALLBACK}
