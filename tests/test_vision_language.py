@@ -173,3 +173,13 @@ def test_model_sized_uint8_frames_give_the_same_pixels_up_to_rounding(checkpoint
     direct, via_uint8 = model.transform.pixel_values(_frames()), model.transform.pixel_values(resized)
     # rounding to uint8 moves a value by at most half a level: 0.5 / 255 / std (std >= 0.26)
     assert float((direct - via_uint8).abs().max()) <= 0.5 / 255 / 0.26 + 1e-6
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_one_pass_gives_images_and_patches(checkpoints, family):
+    model = VisionLanguageModel.from_checkpoint(checkpoints[family], frames_per_batch=2)
+    images, patches = model.embed_images_and_patches(_frames())
+    np.testing.assert_allclose(images, model.embed_images(_frames()), atol=1e-6)
+    np.testing.assert_allclose(patches, model.embed_patches(_frames()), atol=1e-6)
+    empty = model.embed_images_and_patches(_frames(0))
+    assert (empty[0].shape, empty[1].shape) == ((0, 16), (0, 4, 4, 16))

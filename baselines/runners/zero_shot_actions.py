@@ -106,9 +106,8 @@ class _VisionLanguageRunner(_ModelSizedFrames):
             self.text_cache.update(zip(new, embedded))
         return np.stack([self.text_cache[t] for t in texts]) if len(texts) else np.zeros((0, self.model.dimension))
 
-    def smoothed_step_similarity(self, sample, frames) -> np.ndarray:
-        """``[S, K]`` smoothed cosine of each asked second's frame with each step of the pool."""
-        images = self.model.embed_images(frames.rgb)
+    def smoothed_step_similarity(self, sample, images: np.ndarray) -> np.ndarray:
+        """``[S, K]`` smoothed cosine of each asked second's frame (``images [S, D]``) with each pool step."""
         steps = self.embed_texts(list(sample.step_pool))
         return smooth(images.astype(np.float64) @ steps.T.astype(np.float64), self.parameters["smoothing_s"])
 
@@ -191,7 +190,7 @@ class ClipSteps(_VisionLanguageRunner):
     def predict(self, batch):
         outputs = []
         for sample, frames in batch:
-            labels = step_labels(self.smoothed_step_similarity(sample, frames),
+            labels = step_labels(self.smoothed_step_similarity(sample, self.model.embed_images(frames.rgb)),
                                  self.parameters["background_threshold"])
             kept = np.flatnonzero(labels != BACKGROUND_LABEL)
             outputs.append(ActionOutput(
@@ -208,12 +207,12 @@ class ClipStepsClipHeatmap(_VisionLanguageRunner):
     def predict(self, batch):
         outputs = []
         for sample, frames in batch:
-            smoothed = self.smoothed_step_similarity(sample, frames)
+            images, patches = self.model.embed_images_and_patches(frames.rgb)
+            smoothed = self.smoothed_step_similarity(sample, images)
             labels = step_labels(smoothed, self.parameters["background_threshold"])
             kept = np.flatnonzero(labels != BACKGROUND_LABEL)
-            patches = self.model.embed_patches(frames.rgb[kept])
             steps = self.embed_texts(list(sample.step_pool))
-            grids = [similarity_heatmap(patches[i], steps[labels[row]]) for i, row in enumerate(kept.tolist())]
+            grids = [similarity_heatmap(patches[row], steps[labels[row]]) for row in kept.tolist()]
             size = (sample.frame_width, sample.frame_height)
             spans = label_spans(labels, smoothed)
             row_of = {row: i for i, row in enumerate(kept.tolist())}
