@@ -264,3 +264,25 @@ def test_decode_workers_hand_on_model_sized_frames(data):
         shapes[cls.name] = runner.transform_frames(frames).rgb.shape
     # CLIP squashes to its 32 x 32 input; Grounding DINO keeps the aspect ratio: short side 96, 64 * 2 = 128
     assert shapes == {"clip-heatmap": (2, 32, 32, 3), "gdino-point": (2, 96, 128, 3)}
+
+
+def test_ray_equals_local_byte_for_byte(run_cli, data, tmp_path):
+    """Two actors, one video each: the same file as one local worker that saw both videos' texts."""
+    ray = pytest.importorskip("ray")
+    from pathlib import Path
+
+    outputs = []
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING",
+             runtime_env={"env_vars": {"PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+                                       "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}})
+    try:
+        for executor in ("local", "ray"):
+            out = tmp_path / executor / "p.json"
+            code, _, err = _run(run_cli, data, "clip-steps+clip-heatmap", out, "--param", "background_threshold=0.215",
+                                "--executor", executor, "--batch-size", "1", *(("--workers", "2") if executor == "ray"
+                                                                               else ()))
+            assert code == 0, err
+            outputs.append(out.read_bytes())
+    finally:
+        ray.shutdown()
+    assert outputs[0] == outputs[1]

@@ -98,12 +98,12 @@ class _VisionLanguageRunner(_ModelSizedFrames):
         self.text_cache: dict[str, np.ndarray] = {}
 
     def embed_texts(self, texts) -> np.ndarray:
-        """``[T, D]`` of the prompted ``texts`` (each text embedded once per worker)."""
-        new = sorted({t for t in texts if t not in self.text_cache})
-        if new:
-            prompt = self.parameters["prompt"]
-            embedded = self.model.embed_texts([prompt.replace("{}", t) for t in new])
-            self.text_cache.update(zip(new, embedded))
+        """``[T, D]`` of the prompted ``texts``. Each text is embedded alone, once per worker, so that its
+        embedding does not depend on the texts a worker met before (Ray and local runs give the same bytes)."""
+        prompt = self.parameters["prompt"]
+        for text in texts:
+            if text not in self.text_cache:
+                self.text_cache[text] = self.model.embed_texts([prompt.replace("{}", text)])[0]
         return np.stack([self.text_cache[t] for t in texts]) if len(texts) else np.zeros((0, self.model.dimension))
 
     def smoothed_step_similarity(self, sample, images: np.ndarray) -> np.ndarray:
