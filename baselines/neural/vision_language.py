@@ -22,6 +22,8 @@ Texts: CLIP pads to the longest text of a call; SigLIP pads to ``max_length``
 64 (or the model's position count, if smaller), as it was trained. Texts longer
 than the model's positions are truncated.
 
+:meth:`VisionLanguageModel.embed_images_and_patches` gives both from one pass of the vision tower.
+
 Refused by :func:`check_vision_language` (one line naming the file): SigLIP 2
 (its variable-resolution patches need another image pipeline), and a SigLIP
 checkpoint whose only tokenizer is ``spiece.model`` (it needs the sentencepiece
