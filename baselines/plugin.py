@@ -26,8 +26,28 @@ ALLOW_OTHER_COMMIT = ParameterSpec(
     "allow_other_commit", False, "boolean",
     "external runners: run a --repo checkout at another commit than the pinned one (warns; the commit is "
     "in the manifest) instead of refusing it")
+IMAGE_SIZE = ParameterSpec(
+    "image_size", 0, "integer",
+    "square model input side in pixels, a multiple of the patch size (0: the checkpoint's; frames are squashed)")
+PROMPT = ParameterSpec("prompt", "{}", "text", "the text embedded for a step or sentence; {} marks where it goes")
+BACKGROUND_THRESHOLD = ParameterSpec(
+    "background_threshold", 0.2, "number",
+    "a second whose best smoothed frame-step cosine is below this is background")
+SMOOTHING = ParameterSpec("smoothing_s", 3, "integer",
+                          "frame-step cosines averaged over a centred window of this many seconds (odd; 1: none)")
+BOX_THRESHOLD = ParameterSpec(
+    "box_threshold", 0.5, "fraction",
+    "tube boxes enclose the heatmap cells at least this hot (the heatmap is min-max normalised to [0, 1])")
+
+DETECTOR_IMAGE_SIZE = ParameterSpec("image_size", 0, "integer",
+                                    "the detector's input short side in pixels (0: the checkpoint's)")
+SPATIAL_OUTPUT = ParameterSpec("output", "point", "text", "point: the top box's centre; box: the box itself",
+                               choices=("point", "box"))
 
 _TUBE_PLAN = (FRAME_PLAN, MAX_FRAMES)
+_MODEL = (PRECISION, FRAMES_PER_BATCH, IMAGE_SIZE, PROMPT)
+_STEPS = (*_MODEL, BACKGROUND_THRESHOLD, SMOOTHING)
+_NEURAL_NEEDS = ("videos", "checkpoint")
 
 
 def _zero_shot_tube_parameters(score_threshold: float) -> tuple[ParameterSpec, ...]:
@@ -71,6 +91,7 @@ def _external(description: str) -> RunnerInfo:
                       "--checkpoint FILE; see the README)", version=1, task="tube-grounding", family="tubes",
                       kind="external", needs=("checkpoint",), parameters=(ALLOW_OTHER_COMMIT,),
                       default_batch_size=100_000)
+_ZS_ACTIONS = "baselines.runners.zero_shot_actions"
 
 RUNNERS: tuple[tuple[str, str, RunnerInfo], ...] = (
     ("full-frame", f"{_TUBES}:FullFrame", RunnerInfo(
@@ -118,6 +139,26 @@ RUNNERS: tuple[tuple[str, str, RunnerInfo], ...] = (
         description="gdino-tube's recipe with OWLv2 boxes",
         version=1, task="tube-grounding", family="tubes", kind="zero-shot", needs=("videos", "checkpoint"),
         parameters=_zero_shot_tube_parameters(0.1), default_batch_size=1)),
+    ("clip-heatmap", f"{_ZS_ACTIONS}:ClipHeatmap", RunnerInfo(
+        description="CLIP/SigLIP patch-text cosine of each queried second's frame with its step (or sentence), "
+        "min-max normalised: a heatmap (the scorer points at its argmax)",
+        version=1, task="action-spatial", family="actions", kind="zero-shot",
+        needs=(*_NEURAL_NEEDS, "frame sizes"), parameters=_MODEL, default_batch_size=2)),
+    ("gdino-point", f"{_ZS_ACTIONS}:GdinoPoint", RunnerInfo(
+        description="the top Grounding DINO box of each queried second's frame for its step (or sentence): its "
+        "centre as the point (or the box)",
+        version=1, task="action-spatial", family="actions", kind="zero-shot",
+        needs=(*_NEURAL_NEEDS, "frame sizes"), parameters=(PRECISION, FRAMES_PER_BATCH, DETECTOR_IMAGE_SIZE, PROMPT, SPATIAL_OUTPUT), default_batch_size=2)),
+    ("clip-steps", f"{_ZS_ACTIONS}:ClipSteps", RunnerInfo(
+        description="CLIP/SigLIP frame cosine of every second with every step of the video's pool, smoothed; "
+        "the best step, or background below a threshold",
+        version=1, task="action-temporal", family="actions", kind="zero-shot", needs=_NEURAL_NEEDS,
+        parameters=_STEPS, default_batch_size=2)),
+    ("clip-steps+clip-heatmap", f"{_ZS_ACTIONS}:ClipStepsClipHeatmap", RunnerInfo(
+        description="clip-steps' labels, each labelled second pointed at by its step's clip-heatmap argmax; one "
+        "tube per run of a step, scored by its mean cosine, boxes around the hot heatmap cells",
+        version=1, task="action-spatio-temporal", family="actions", kind="zero-shot",
+        needs=(*_NEURAL_NEEDS, "frame sizes"), parameters=(*_STEPS, BOX_THRESHOLD), default_batch_size=2)),
 )
 
 

@@ -163,3 +163,23 @@ def test_a_detector_checkpoint_is_refused(tmp_path):
 
     with pytest.raises(InputFileError, match="model_type 'owlv2' is not one clip-heatmap loads"):
         check_vision_language(tiny_owlv2(tmp_path / "owl"), "clip-heatmap")
+
+
+def test_model_sized_uint8_frames_give_the_same_pixels_up_to_rounding(checkpoints):
+    model = VisionLanguageModel.from_checkpoint(checkpoints["clip"])
+    resized = model.transform.resized_uint8(_frames())
+    assert resized.shape == (3, 32, 32, 3) and resized.dtype == np.uint8
+    assert model.transform.resized_uint8(resized) is resized                     # already model-sized
+    direct, via_uint8 = model.transform.pixel_values(_frames()), model.transform.pixel_values(resized)
+    # rounding to uint8 moves a value by at most half a level: 0.5 / 255 / std (std >= 0.26)
+    assert float((direct - via_uint8).abs().max()) <= 0.5 / 255 / 0.26 + 1e-6
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_one_pass_gives_images_and_patches(checkpoints, family):
+    model = VisionLanguageModel.from_checkpoint(checkpoints[family], frames_per_batch=2)
+    images, patches = model.embed_images_and_patches(_frames())
+    np.testing.assert_allclose(images, model.embed_images(_frames()), atol=1e-6)
+    np.testing.assert_allclose(patches, model.embed_patches(_frames()), atol=1e-6)
+    empty = model.embed_images_and_patches(_frames(0))
+    assert (empty[0].shape, empty[1].shape) == ((0, 16), (0, 4, 4, 16))

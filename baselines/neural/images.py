@@ -91,3 +91,21 @@ class ImageTransform:
         mean = torch.tensor(self.mean).view(1, 3, 1, 1)
         std = torch.tensor(self.std).view(1, 3, 1, 1)
         return (images - mean) / std
+
+    def resized_uint8(self, frames: np.ndarray) -> np.ndarray:
+        """``frames`` (``uint8 [N, H, W, 3]``) resized to :meth:`output_size` by the same interpolation, rounded
+        back to ``uint8``: what decode workers hand on, so that batches in flight hold model-sized frames
+        (:meth:`pixel_values` then resizes nothing). Not for ``pad-square``, whose padding comes first."""
+        import torch
+        import torch.nn.functional as F
+
+        if self.rule == "pad-square":
+            raise ValueError("pad-square frames are padded before they are resized")
+        if not len(frames):
+            return frames
+        size = self.output_size(*frames.shape[1:3])
+        if tuple(frames.shape[1:3]) == size:
+            return frames
+        images = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
+        images = F.interpolate(images, size=size, mode="bilinear", antialias=True, align_corners=False)
+        return images.round_().clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()

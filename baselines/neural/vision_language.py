@@ -22,6 +22,8 @@ Texts: CLIP pads to the longest text of a call; SigLIP pads to ``max_length``
 64 (or the model's position count, if smaller), as it was trained. Texts longer
 than the model's positions are truncated.
 
+:meth:`VisionLanguageModel.embed_images_and_patches` gives both from one pass of the vision tower.
+
 Refused by :func:`check_vision_language` (one line naming the file): SigLIP 2
 (its variable-resolution patches need another image pipeline), and a SigLIP
 checkpoint whose only tokenizer is ``spiece.model`` (it needs the sentencepiece
@@ -120,6 +122,11 @@ class VisionLanguageModel:
         config = self.model.config
         return int(config.projection_dim if self.info.family == "clip" else config.vision_config.hidden_size)
 
+    def embed_images_and_patches(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`embed_images` and :meth:`embed_patches` of ``frames`` from one pass of the vision tower."""
+        pairs = map_in_batches(frames, self.batch, self._images_and_patches_call)
+        return self._stack([i for i, _ in pairs], 1), self._stack([p for _, p in pairs], 3)
+
     def _stack(self, rows: list, dims: int) -> np.ndarray:
         if not rows:
             return np.zeros((0,) + (self.grid_size if dims == 3 else ()) + (self.dimension,), np.float32)
@@ -161,19 +168,30 @@ class VisionLanguageModel:
                                                    interpolate_pos_encoding=self.interpolate)
             return self._normalised(output.pooler_output)
 
+    def _vision(self, frames):
+        """``(pooled [n, D], patches [n, h, w, D])`` in the joint space, not normalised."""
+        vision = self.model.vision_model(pixel_values=self._pixels(frames), interpolate_pos_encoding=self.interpolate)
+        hidden = vision.last_hidden_state
+        if self.info.family == "clip":
+            pooled = self.model.visual_projection(vision.pooler_output)
+            patches = self.model.visual_projection(self.model.vision_model.post_layernorm(hidden[:, 1:]))
+        else:
+            pooled = vision.pooler_output
+            patches = _siglip_head_per_patch(self.model.vision_model.head, hidden)
+        return pooled, patches.reshape(len(frames), *self.grid_size, -1)
+
     def _patches_call(self, frames) -> list:
         import torch
 
-        h, w = self.grid_size
         with torch.inference_mode():
-            vision = self.model.vision_model(pixel_values=self._pixels(frames),
-                                             interpolate_pos_encoding=self.interpolate)
-            hidden = vision.last_hidden_state
-            if self.info.family == "clip":
-                patches = self.model.visual_projection(self.model.vision_model.post_layernorm(hidden[:, 1:]))
-            else:
-                patches = _siglip_head_per_patch(self.model.vision_model.head, hidden)
-            return self._normalised(patches.reshape(len(frames), h, w, -1))
+            return self._normalised(self._vision(frames)[1])
+
+    def _images_and_patches_call(self, frames) -> list:
+        import torch
+
+        with torch.inference_mode():
+            pooled, patches = self._vision(frames)
+            return list(zip(self._normalised(pooled), self._normalised(patches)))
 
 
 def _siglip_head_per_patch(head, hidden):

@@ -25,6 +25,14 @@ def tube_predictions(table, method: dict, dataset) -> Predictions:
         method=method, dataset=dataset.name, split=dataset.split, format="stvg-bench")
 
 
+def _heatmaps(shapes: np.ndarray, values: np.ndarray) -> tuple:
+    """One grid per spatial row (None where its shape is ``[0, 0]``), cut from the concatenated values."""
+    shapes = shapes.astype(np.int64).reshape(-1, 2)
+    ends = np.cumsum(shapes[:, 0] * shapes[:, 1])
+    return tuple(values[end - h * w: end].reshape(h, w) if h * w else None
+                 for (h, w), end in zip(shapes.tolist(), ends.tolist()))
+
+
 def action_predictions(table, method: dict, dataset, task_option: str) -> ActionPredictions:
     values = columns(table, "actions")
     keys = np.asarray(table.column("sample_id").to_pylist(), dtype=str)
@@ -45,8 +53,8 @@ def action_predictions(table, method: dict, dataset, task_option: str) -> Action
         spatial_kind=values["spatial_kind"][0].astype(np.int8),
         spatial_point=values["spatial_point"][0],
         spatial_box=values["spatial_box"][0],
-        heatmaps=(None,) * n_spatial,
-        heatmap_frame_size=np.zeros((n_spatial, 2), dtype=np.int64),
+        heatmaps=_heatmaps(values["spatial_heatmap_shape"][0], values["spatial_heatmap_values"][0]),
+        heatmap_frame_size=values["spatial_heatmap_frame_size"][0].astype(np.int64).reshape(n_spatial, 2),
         label_video=owners("label_second"),
         label_second=values["label_second"][0].astype(np.int64),
         label_step=np.asarray(values["label_step"][0], dtype=str),

@@ -26,8 +26,8 @@ from ..outputs import OUTPUT_TYPES
 
 METADATA_KEY = b"stvg-bench-shard"
 
-# column -> (kind, width): "int" a scalar, "ints"/"int8s"/"floats"/"strings" a list, "rows" a list of
-# fixed-size float lists of that width.
+# column -> (kind, width): "int" a scalar, "ints"/"int8s"/"floats"/"strings" a list, "rows" ("introws") a
+# list of fixed-size float (int64) lists of that width.
 COLUMNS: dict[str, dict[str, tuple[str, int]]] = {
     "tubes": {
         "segment_start_frame": ("int", 0), "segment_end_frame_exclusive": ("int", 0),
@@ -35,19 +35,21 @@ COLUMNS: dict[str, dict[str, tuple[str, int]]] = {
     },
     "actions": {
         "spatial_second": ("ints", 0), "spatial_kind": ("int8s", 0), "spatial_point": ("rows", 2),
-        "spatial_box": ("rows", 4), "label_second": ("ints", 0), "label_step": ("strings", 0),
+        "spatial_box": ("rows", 4), "spatial_heatmap_shape": ("introws", 2),
+        "spatial_heatmap_frame_size": ("introws", 2), "spatial_heatmap_values": ("floats", 0), "label_second": ("ints", 0), "label_step": ("strings", 0),
         "label_point": ("rows", 2), "tube_step": ("strings", 0), "tube_score": ("floats", 0),
         "tube_box_tube": ("ints", 0), "tube_box_second": ("ints", 0), "tube_box_xyxy": ("rows", 4),
     },
 }
 _VALUE_TYPES = {"ints": pa.int64(), "int8s": pa.int8(), "floats": pa.float64(), "strings": pa.string()}
+_ROW_TYPES = {"rows": pa.float64(), "introws": pa.int64()}
 
 
 def _type(kind: str, width: int) -> pa.DataType:
     if kind == "int":
         return pa.int64()
-    if kind == "rows":
-        return pa.list_(pa.list_(pa.float64(), width))
+    if kind in _ROW_TYPES:
+        return pa.list_(pa.list_(_ROW_TYPES[kind], width))
     return pa.list_(_VALUE_TYPES[kind])
 
 
@@ -61,8 +63,8 @@ def _column(value, kind: str, width: int) -> pa.Array:
     if kind == "int":
         return pa.array([int(value)], pa.int64())
     values = np.asarray(value)
-    if kind == "rows":
-        inner = pa.FixedSizeListArray.from_arrays(pa.array(values.reshape(-1), pa.float64()), width)
+    if kind in _ROW_TYPES:
+        inner = pa.FixedSizeListArray.from_arrays(pa.array(values.reshape(-1), _ROW_TYPES[kind]), width)
         n = len(values)
     else:
         inner = pa.array(values.tolist() if kind == "strings" else values, _VALUE_TYPES[kind])
@@ -135,7 +137,7 @@ def columns(table: pa.Table, family: str) -> dict[str, tuple[np.ndarray, np.ndar
             continue
         lengths = np.diff(column.offsets.to_numpy())
         values = column.flatten()
-        if kind == "rows":
+        if kind in _ROW_TYPES:
             array = values.flatten().to_numpy().reshape(-1, width)
         elif kind == "strings":
             array = np.asarray(values.to_pylist(), dtype=object)
