@@ -89,11 +89,12 @@ class Architecture:
     build_real: object
     tiny: str  # key of tests.neural_helpers.TINY_MODELS
     forward: object
+    tiny_image_size: int = 0  # the model's input side with the tiny config (0: its checkpoint's)
 
 
 ARCHITECTURES: dict[str, Architecture] = {
     "grounding-dino-swin-t": Architecture("gdino-tube", "grounding-dino", "vidstg", _real_grounding_dino,
-                                          "grounding-dino", _detector_forward),
+                                          "grounding-dino", _detector_forward, tiny_image_size=96),
     "owlv2-base-patch16": Architecture("owlv2-tube", "owlv2", "vidstg", _real_owlv2, "owlv2",
                                        _detector_forward),
     "clip-vit-b16": Architecture("clip-heatmap", "clip", "groundingyoutube", _real_clip, "clip",
@@ -145,7 +146,7 @@ def synthetic_videos(dataset: str, n_videos: int, n_seconds: int, width: int, he
 
 
 def model_only(directory: Path, architecture: Architecture, device: str, precision: str, batch: int,
-               frame_size: tuple[int, int], calls: int) -> tuple[float, float | None]:
+               frame_size: tuple[int, int], calls: int, image_size: int) -> tuple[float, float | None]:
     """Frames/s of ``calls`` forward passes of ``batch`` frames, and peak GPU memory (MB) or None."""
     import torch
 
@@ -157,7 +158,8 @@ def model_only(directory: Path, architecture: Architecture, device: str, precisi
     dtype = torch_dtype(precision)
     model, tokenizer = load_model(info, device, dtype)
     frames = np.random.default_rng(0).integers(0, 256, (batch, frame_size[1], frame_size[0], 3), dtype=np.uint8)
-    pixels = ImageTransform.from_config(info.family, info.image_config).pixel_values(frames).to(device, dtype)
+    transform = ImageTransform.from_config(info.family, info.image_config, image_size)
+    pixels = transform.pixel_values(frames).to(device, dtype)
     cuda = device.startswith("cuda")
     with torch.inference_mode():
         architecture.forward(model, tokenizer, pixels)  # warm-up: kernels chosen, memory pools filled
@@ -178,7 +180,7 @@ def model_only(directory: Path, architecture: Architecture, device: str, precisi
 
 
 def pipeline(directory: Path, architecture: Architecture, data: tuple[Path, Path], device: str, precision: str,
-             batch: int) -> float:
+             batch: int, image_size: int) -> float:
     """Frames/s of a whole ``baseline run`` (wall time minus the executor's start-up)."""
     from baselines.run.pipeline import RunRequest, run
 
@@ -187,7 +189,8 @@ def pipeline(directory: Path, architecture: Architecture, data: tuple[Path, Path
     shutil.rmtree(out.with_suffix(".run"), ignore_errors=True)
     run(RunRequest(runner=architecture.runner, dataset=architecture.dataset, out=str(out),
                    annotations=str(annotations), videos=str(videos), checkpoint=str(directory), device=device,
-                   params=(f"precision={precision}", f"frames_per_batch={batch}")))
+                   params=(f"precision={precision}", f"frames_per_batch={batch}",
+                           f"image_size={image_size}")))
     stats = json.loads(out.with_name(out.stem + ".manifest.json").read_text())["sessions"][-1]["stats"]
     return stats["frames"] / (stats["wall_seconds"] - stats["stage_seconds"]["startup"])
 
@@ -218,15 +221,16 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         architecture = ARCHITECTURES[name]
         directory = checkpoint_dir(name, args.tiny)
+        image_size = architecture.tiny_image_size if args.tiny else 0
         if architecture.dataset not in data:
             data[architecture.dataset] = synthetic_videos(architecture.dataset, args.videos, args.seconds,
                                                           args.width, args.height)
         for precision in [p for p in args.precisions.split(",") if p]:
             for batch in [int(b) for b in args.batch_sizes.split(",") if b]:
                 alone, memory = model_only(directory, architecture, args.device, precision, batch,
-                                           (args.width, args.height), args.calls)
+                                           (args.width, args.height), args.calls, image_size)
                 whole = pipeline(directory, architecture, data[architecture.dataset], args.device, precision,
-                                 batch)
+                                 batch, image_size)
                 shown = "-" if memory is None else f"{memory:.0f}"
                 print(f"| {name} | {architecture.runner} | {precision} | {batch} | {alone:.1f} | {whole:.1f} "
                       f"| {whole / alone:.2f} | {shown} |", flush=True)

@@ -41,20 +41,28 @@ def frame_index(rgb: np.ndarray) -> int:
     return value
 
 
-def write_index_video(path: str | Path, times_s, width: int = 64, height: int = 48, codec: str = "libx264",
-                      rate: int = 30) -> Path:
-    """A video whose frame ``i`` shows ``i`` and is presented at ``times_s[i]`` seconds (increasing)."""
+def write_video(path: str | Path, images, times_s, codec: str = "libx264", rate: int = 30,
+                lossless: bool = False) -> Path:
+    """A video of ``images`` (``uint8 [H, W, 3]`` RGB, one size), image ``i`` presented at ``times_s[i]``
+    seconds (increasing), encoded on one thread. ``lossless`` (x264 ``qp=0``): the decoded pixels are the
+    YUV 4:2:0 conversion of the images whatever the encoder decides (its lossy output was seen to differ
+    between runs of one test session), so that tests pinning a model's output on them are stable."""
     import av
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    images = iter(images)
+    first = next(images)
     with av.open(str(path), "w") as container:
-        stream = container.add_stream(codec, rate=rate)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        options = {"threads": "1", **({"qp": "0"} if lossless else {})}
+        stream = container.add_stream(codec, rate=rate, options=options)
+        stream.height, stream.width = first.shape[:2]
+        stream.pix_fmt = "yuv420p"
         stream.time_base = TIME_BASE
         stream.codec_context.time_base = TIME_BASE
-        for i, t in enumerate(times_s):
-            frame = av.VideoFrame.from_ndarray(index_image(i, width, height), format="rgb24")
+        stream.codec_context.thread_count = 1
+        for image, t in zip((first, *images), times_s, strict=True):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
             frame.pts = round(Fraction(t).limit_denominator(10**6) / TIME_BASE)
             frame.time_base = TIME_BASE
             for packet in stream.encode(frame):
@@ -62,6 +70,13 @@ def write_index_video(path: str | Path, times_s, width: int = 64, height: int = 
         for packet in stream.encode():
             container.mux(packet)
     return path
+
+
+def write_index_video(path: str | Path, times_s, width: int = 64, height: int = 48, codec: str = "libx264",
+                      rate: int = 30, lossless: bool = False) -> Path:
+    """A video whose frame ``i`` shows ``i`` and is presented at ``times_s[i]`` seconds (increasing)."""
+    return write_video(path, (index_image(i, width, height) for i in range(len(times_s))), times_s, codec, rate,
+                       lossless)
 
 
 def constant_rate(n_frames: int, fps: float, start_s: float = 0.0) -> np.ndarray:
