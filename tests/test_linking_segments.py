@@ -171,3 +171,17 @@ def test_noun_phrase_is_a_run_of_the_sentences_words(words):
     chosen = phrase.split()
     assert 1 <= len(chosen) <= 4
     assert any(kept[i: i + len(chosen)] == chosen for i in range(len(kept)))
+
+
+def _max_sum_by_enumeration(values, threshold):
+    """Every run's sum, the first maximum in (start, end) order: the rule's definition, quadratic."""
+    runs = {(a, b): sum(v - threshold for v in values[a:b + 1]) for a in range(len(values))
+            for b in range(a, len(values))}
+    best = max(runs.values())
+    return min(run for run, total in runs.items() if total == best)  # sums of quarters: exact
+
+
+@given(st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]), min_size=1, max_size=12),
+       st.sampled_from([0.0, 0.25, 0.5, 1.0]))
+def test_max_sum_run_is_the_enumerated_best_run(values, threshold):
+    assert max_sum_run(np.array(values), threshold) == _max_sum_by_enumeration(values, threshold)

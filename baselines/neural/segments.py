@@ -39,13 +39,18 @@ def smooth(scores: np.ndarray, window: int) -> np.ndarray:
 
 def max_sum_run(values: np.ndarray, threshold: float) -> tuple[int, int]:
     """``(a, b)`` inclusive maximising ``sum(values[a:b + 1] - threshold)``; earliest ``a``, then smallest
-    ``b``."""
+    ``b``. Linear time: for each end ``b`` the best start is the earliest minimum of the prefix sums
+    before it."""
     shifted = np.asarray(values, dtype=np.float64) - threshold
-    n = len(shifted)
     prefix = np.concatenate([[0.0], np.cumsum(shifted)])
-    sums = prefix[None, 1:] - prefix[:-1, None]  # sums[a, b] = sum(shifted[a:b + 1])
-    sums[np.tril_indices(n, -1)] = -np.inf
-    a, b = np.unravel_index(int(np.argmax(sums)), sums.shape)
+    starts = prefix[:-1]
+    lowest = np.minimum.accumulate(starts)
+    # the earliest index of each running minimum: the last index where a new (strictly lower) minimum began
+    new_minimum = np.concatenate([[True], starts[1:] < lowest[:-1]])
+    first_lowest = np.maximum.accumulate(np.where(new_minimum, np.arange(len(starts)), 0))
+    sums = prefix[1:] - lowest
+    ends = np.flatnonzero(sums == sums.max())
+    a, b = min(zip(first_lowest[ends].tolist(), ends.tolist()))
     return int(a), int(b)
 
 
