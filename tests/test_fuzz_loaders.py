@@ -32,15 +32,41 @@ from .gyt_helpers import document as action_document
 from .helpers import hcstvg_proc, make_hcstvg_official
 
 #: 40 fixed examples per fuzzer; ``FUZZ_EXAMPLES=1000 FUZZ_EXPLORE=1`` runs a longer, randomised local search.
-FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 40)), derandomize=not os.environ.get("FUZZ_EXPLORE"),
-                database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")),
+    derandomize=not os.environ.get("FUZZ_EXPLORE"),
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 #: A message is one line, and quotes hostile values only in part: longer than this it echoes a whole value.
 MESSAGE_LIMIT = 600
 
 HOSTILE_VALUES = (
-    float("nan"), float("inf"), float("-inf"), 1e308, 10**30, -(10**12), -1, 0, 0.5, "12", "", "١٢", "１２",
-    "\x00", "a\nb", None, True, [], [[1, 2]], [1, [2, [3]]], {}, {"1": [1]}, "x" * 500,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+    1e308,
+    10**30,
+    -(10**12),
+    -1,
+    0,
+    0.5,
+    "12",
+    "",
+    "١٢",
+    "１２",
+    "\x00",
+    "a\nb",
+    None,
+    True,
+    [],
+    [[1, 2]],
+    [1, [2, [3]]],
+    {},
+    {"1": [1]},
+    "x" * 500,
 )
 HOSTILE_KEYS = ("٣", "３", "1\x00", "\x07", "-1", "+1", "1.0", " 1", "1e3", "0" * 30, "9" * 25, "k" * 300, "")
 DUPLICATE = "__second_copy_of__"
@@ -89,10 +115,10 @@ def byte_mutation(draw, data: bytes) -> bytes:
     if action == "truncate":
         return data[:at]
     if action == "flip":
-        return data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1:] if data else data
+        return data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1 :] if data else data
     if action == "insert":
         return data[:at] + draw(st.binary(min_size=1, max_size=8)) + data[at:]
-    return data[:at] + data[at + draw(st.integers(1, 16)):]
+    return data[:at] + data[at + draw(st.integers(1, 16)) :]
 
 
 @st.composite
@@ -161,25 +187,31 @@ def tiny_tubes():
     entries = synthetic.make_entries(6, seed=3)
     videos = synthetic.make_vidor(entries, seed=3)
     gt = synthetic.groundtruth_from(entries, videos, "synthetic", "test")
-    dataset = Dataset(adapter=synthetic.ADAPTER, gt=gt, inputs={"annotations": {"path": None, "sha256": "0" * 64}})
+    dataset = Dataset(
+        adapter=synthetic.ADAPTER, gt=gt, inputs={"annotations": {"path": None, "sha256": "0" * 64}}
+    )
     evaluators = {p: Evaluator(dataset, p, missing="zero") for p in ("dense", "tubedetr", "stcat")}
     return quiet((dataset, evaluators))
 
 
 def tube_file(tmp_path_factory, dataset, fmt: str, frames: str, name: str) -> bytes:
     path = tmp_path_factory.mktemp("valid") / name
-    write_predictions(synthetic.make_predictions(dataset.gt, "good", seed=1, frames=frames), path, fmt, dataset)
+    write_predictions(
+        synthetic.make_predictions(dataset.gt, "good", seed=1, frames=frames), path, fmt, dataset
+    )
     return path.read_bytes()
 
 
 @pytest.fixture(scope="module")
 def valid_tube_files(tmp_path_factory, tiny_tubes):
     dataset, _ = tiny_tubes
-    return quiet({
-        "stvg-bench": tube_file(tmp_path_factory, dataset, "stvg-bench", "sparse", "p.json"),
-        "tubedetr": tube_file(tmp_path_factory, dataset, "tubedetr", "tubedetr", "p.json"),
-        "stcat": tube_file(tmp_path_factory, dataset, "stcat", "input", "p.json"),
-    })
+    return quiet(
+        {
+            "stvg-bench": tube_file(tmp_path_factory, dataset, "stvg-bench", "sparse", "p.json"),
+            "tubedetr": tube_file(tmp_path_factory, dataset, "tubedetr", "tubedetr", "p.json"),
+            "stcat": tube_file(tmp_path_factory, dataset, "stcat", "input", "p.json"),
+        }
+    )
 
 
 def load_and_score(path: Path, dataset, evaluator, fmt: str = "auto") -> None:
@@ -197,8 +229,11 @@ def test_tube_json_formats(fmt, data, tiny_tubes, valid_tube_files, tmp_path_fac
     dataset, evaluators = tiny_tubes
     path = fresh(tmp_path_factory.getbasetemp(), "predictions.json")
     path.write_bytes(data.draw(mutated_json(valid_tube_files[fmt])))
-    check_clean(lambda: load_and_score(path, dataset, evaluators[PROTOCOL_OF[fmt]], data.draw(
-        st.sampled_from(("auto", fmt)))))
+    check_clean(
+        lambda: load_and_score(
+            path, dataset, evaluators[PROTOCOL_OF[fmt]], data.draw(st.sampled_from(("auto", fmt)))
+        )
+    )
 
 
 @FUZZ
@@ -214,8 +249,14 @@ def test_gzipped_json(data, tiny_tubes, valid_tube_files, tmp_path_factory):
 
 
 HOSTILE_COLUMNS = {
-    "nan": [float("nan")], "inf": [float("inf")], "negative": [-5], "huge": [2**62], "float_ids": [1.5],
-    "null": [None], "strings": ["3"], "bools": [True],
+    "nan": [float("nan")],
+    "inf": [float("inf")],
+    "negative": [-5],
+    "huge": [2**62],
+    "float_ids": [1.5],
+    "null": [None],
+    "strings": ["3"],
+    "bools": [True],
 }
 
 
@@ -225,8 +266,9 @@ def valid_parquet(tmp_path_factory, tiny_tubes):
 
     dataset, _ = tiny_tubes
     path = tmp_path_factory.mktemp("valid") / "container"
-    write_predictions(synthetic.make_predictions(dataset.gt, "good", seed=1, frames="sparse"), path, "parquet",
-                      dataset)
+    write_predictions(
+        synthetic.make_predictions(dataset.gt, "good", seed=1, frames="sparse"), path, "parquet", dataset
+    )
     return quiet({name: pq.read_table(path / name) for name in ("boxes.parquet", "segments.parquet")})
 
 
@@ -246,13 +288,17 @@ def test_parquet_container(data, tiny_tubes, valid_parquet, tmp_path_factory):
             values = table.column(column).to_pylist()
             row = data.draw(st.integers(0, max(len(values) - 1, 0)))
             hostile = data.draw(st.sampled_from(sorted(HOSTILE_COLUMNS)))
-            values[row:row + 1] = HOSTILE_COLUMNS[hostile]
+            values[row : row + 1] = HOSTILE_COLUMNS[hostile]
             try:
                 array = pa.array(values)
             except (pa.ArrowException, OverflowError):
                 array = pa.array([str(v) for v in values])
             index = table.column_names.index(column)
-            table = table.set_column(index, column, array) if data.draw(st.booleans()) else table.remove_column(index)
+            table = (
+                table.set_column(index, column, array)
+                if data.draw(st.booleans())
+                else table.remove_column(index)
+            )
         if name == target and data.draw(st.booleans()):
             envelope = json.dumps(json.loads(table.schema.metadata[b"stvg-bench"])).encode()
             table = table.replace_schema_metadata({b"stvg-bench": data.draw(mutated_json(envelope))})
@@ -280,8 +326,16 @@ def gyt_slice(shared_data, tmp_path_factory):
     """The first GroundingYouTube videos in every release file, and the dataset loaded from them."""
     boxes = json.loads((shared_data / "groundingyoutube" / "box_anno.json").read_text())
     videos = sorted(boxes)[:GYT_VIDEOS]
-    files = {name: sliced(shared_data, name, videos) for name in
-             ("box_anno.json", "GoundingYouTubeBox.json", "ground_seg.json", "vid2step.json", "id2wh_new.json")}
+    files = {
+        name: sliced(shared_data, name, videos)
+        for name in (
+            "box_anno.json",
+            "GoundingYouTubeBox.json",
+            "ground_seg.json",
+            "vid2step.json",
+            "id2wh_new.json",
+        )
+    }
     directory = tmp_path_factory.mktemp("gyt")
     for name, content in files.items():
         if name != "GoundingYouTubeBox.json":
@@ -297,24 +351,39 @@ def gyt_documents(dataset) -> dict[str, bytes]:
     spatial, temporal, both = {}, {}, {}
     for k, (group, second, step) in enumerate(queries):
         video, name = str(gt.video_ids[group]), gt.steps[step]
-        shape = ({"point": [100.5, 80]}, {"box": [10, 20, 200, 240]},
-                 {"heatmap": [[0, 1, 0], [0.5, 2, 0]], "frame_size": [640, 480]})[k % 3]
+        shape = (
+            {"point": [100.5, 80]},
+            {"box": [10, 20, 200, 240]},
+            {"heatmap": [[0, 1, 0], [0.5, 2, 0]], "frame_size": [640, 480]},
+        )[k % 3]
         spatial.setdefault(video, {})[str(second)] = shape
         temporal.setdefault(video, {})[str(second)] = name
-        both.setdefault(video, {"seconds": {}, "tubes": []})["seconds"][str(second)] = {"step": name,
-                                                                                       "point": [50, 60]}
+        both.setdefault(video, {"seconds": {}, "tubes": []})["seconds"][str(second)] = {
+            "step": name,
+            "point": [50, 60],
+        }
     for video, entry in both.items():
-        entry["tubes"].append({"step": next(iter(entry["seconds"].values()))["step"], "score": 0.75,
-                               "boxes": {s: [10, 20, 100, 120] for s in entry["seconds"]}})
-    return {task: json.dumps(action_document(task, body)).encode()
-            for task, body in (("spatial", spatial), ("temporal", temporal), ("spatio-temporal", both))}
+        entry["tubes"].append(
+            {
+                "step": next(iter(entry["seconds"].values()))["step"],
+                "score": 0.75,
+                "boxes": {s: [10, 20, 100, 120] for s in entry["seconds"]},
+            }
+        )
+    return {
+        task: json.dumps(action_document(task, body)).encode()
+        for task, body in (("spatial", spatial), ("temporal", temporal), ("spatio-temporal", both))
+    }
 
 
 @pytest.fixture(scope="module")
 def gyt_scoring(gyt_slice):
     _, _, dataset = gyt_slice
-    tasks = {"spatial": "action-spatial", "temporal": "action-temporal",
-             "spatio-temporal": "action-spatio-temporal"}
+    tasks = {
+        "spatial": "action-spatial",
+        "temporal": "action-temporal",
+        "spatio-temporal": "action-spatio-temporal",
+    }
     evaluators = {layout: Evaluator(dataset, task=task, missing="zero") for layout, task in tasks.items()}
     return quiet((gyt_documents(dataset), evaluators))
 
@@ -333,8 +402,9 @@ def test_action_documents(task, data, gyt_slice, gyt_scoring, tmp_path_factory):
 @pytest.fixture(scope="module")
 def gyt_clicks(shared_data, gyt_slice):
     videos, _, _ = gyt_slice
-    clicks = json.loads((shared_data / "groundingyoutube" /
-                         "pumpkin_youtube_FPS_21k_annotation_full_agg_p.json").read_text())
+    clicks = json.loads(
+        (shared_data / "groundingyoutube" / "pumpkin_youtube_FPS_21k_annotation_full_agg_p.json").read_text()
+    )
     return quiet(json.dumps([c for c in clicks if c["image_url"].split("/")[-2] in videos][:40]).encode())
 
 
@@ -345,8 +415,11 @@ def test_gyt_clicks(data, gyt_slice, gyt_scoring, gyt_clicks, tmp_path_factory):
     _, evaluators = gyt_scoring
     path = fresh(tmp_path_factory.getbasetemp(), "clicks.json")
     path.write_bytes(data.draw(mutated_json(gyt_clicks)))
-    check_clean(lambda: load_and_score(path, dataset, evaluators["spatial"], data.draw(
-        st.sampled_from(("auto", "gyt-clicks")))))
+    check_clean(
+        lambda: load_and_score(
+            path, dataset, evaluators["spatial"], data.draw(st.sampled_from(("auto", "gyt-clicks")))
+        )
+    )
 
 
 # --- annotation loaders -----------------------------------------------------------------------------------
@@ -425,15 +498,23 @@ def test_groundingyoutube(boxes, data, gyt_slice, tmp_path_factory):
         content = files[name]
         (directory / name).write_bytes(data.draw(mutated_json(content)) if name == target else content)
     policy = data.draw(st.sampled_from(("drop-inverted", "drop-defective", "clip-to-frame")))
-    check_clean(lambda: load_dataset("groundingyoutube", "test", directory, use_cache=False, box_policy=policy))
+    check_clean(
+        lambda: load_dataset("groundingyoutube", "test", directory, use_cache=False, box_policy=policy)
+    )
 
 
 @pytest.fixture(scope="module")
 def youcook2_slice(shared_data):
     release = json.loads((shared_data / "youcook2_interactions" / "youcook2_interactions.json").read_text())
     videos = list(release["boxes"])[:3]
-    return quiet(json.dumps({"boxes": {v: release["boxes"][v] for v in videos},
-                             "segments": [s for s in release["segments"] if s["video_id"] in videos]}).encode())
+    return quiet(
+        json.dumps(
+            {
+                "boxes": {v: release["boxes"][v] for v in videos},
+                "segments": [s for s in release["segments"] if s["video_id"] in videos],
+            }
+        ).encode()
+    )
 
 
 @FUZZ

@@ -63,9 +63,16 @@ class Work:
         directory = self.root / "gyt"
         if not directory.is_dir():
             videos = {
-                "vid-a": {"segments": [("crack eggs", 2, 5), ("pour milk", 5, 8)],
-                          "boxes": {s: (tuple(SQUARE), "crack eggs" if s < 5 else "pour milk") for s in range(2, 9)}},
-                "vid_b": {"segments": [("stir", 0, 3)], "boxes": {s: ((10, 10, 50, 60), "stir") for s in range(4)}},
+                "vid-a": {
+                    "segments": [("crack eggs", 2, 5), ("pour milk", 5, 8)],
+                    "boxes": {
+                        s: (tuple(SQUARE), "crack eggs" if s < 5 else "pour milk") for s in range(2, 9)
+                    },
+                },
+                "vid_b": {
+                    "segments": [("stir", 0, 3)],
+                    "boxes": {s: ((10, 10, 50, 60), "stir") for s in range(4)},
+                },
             }
             pools = {"vid-a": ["crack eggs", "background"], "vid_b": ["stir", "background"]}
             write_gyt(directory, videos, sizes={"vid-a": [640, 480], "vid_b": [480, 640]}, pools=pools)
@@ -178,7 +185,7 @@ def _(w):
     return ("compare", a, b, *rest), (f"{b}: {NO_PREDICTIONS}",)
 
 
-# -- identifiers: only ASCII digits make ids; control characters are refused, never stripped ------------------
+# -- identifiers: only ASCII digits make ids; control characters are refused, not stripped ------------------
 
 
 def renamed_sample(key: str):
@@ -247,7 +254,9 @@ def _(w):
     predictions = labels()
     predictions["vid-a"]["4"] = "stir\x07"
     path, *rest = w.actions("temporal", predictions)
-    return ("score", path, *rest), ("sample vid-a: field second 4: a step 'stir\\x07' holds a control character",)
+    return ("score", path, *rest), (
+        "sample vid-a: field second 4: a step 'stir\\x07' holds a control character",
+    )
 
 
 @case("ids/escape-in-tube-step")
@@ -293,8 +302,10 @@ def _(w):
 def _(w):
     entries = json.dumps(w.vidstg_entries()).encode()  # a VidSTG head, then megabytes of blanks
     path = w.write("test_annotations.json.gz", gzip.compress(entries[:-1] + b" " * (8 << 20) + b"]", mtime=0))
-    return (("score", w.tubes(), "--dataset", "vidstg", "--annotations", path, "--max-input-mb", "1"),
-            (f"{path}: decompresses to {LIMIT}",))
+    return (
+        ("score", w.tubes(), "--dataset", "vidstg", "--annotations", path, "--max-input-mb", "1"),
+        (f"{path}: decompresses to {LIMIT}",),
+    )
 
 
 @case("limits/dev-zero-predictions")
@@ -304,8 +315,21 @@ def _(w):
 
 @case("limits/dev-zero-annotations")
 def _(w):
-    return (("score", w.tubes(), "--dataset", "vidstg", "--split", "test", "--annotations", "/dev/zero",
-             "--max-input-mb", "1"), (f"/dev/zero: holds {LIMIT}",))
+    return (
+        (
+            "score",
+            w.tubes(),
+            "--dataset",
+            "vidstg",
+            "--split",
+            "test",
+            "--annotations",
+            "/dev/zero",
+            "--max-input-mb",
+            "1",
+        ),
+        (f"/dev/zero: holds {LIMIT}",),
+    )
 
 
 @case("limits/endless-fifo-predictions")
@@ -317,8 +341,21 @@ def _(w):
 @case("limits/endless-fifo-annotations")
 def _(w):
     path = w.endless_fifo("endless-annotations.json")
-    return (("validate", w.tubes(), "--dataset", "vidstg", "--split", "test", "--annotations", path,
-             "--max-input-mb", "1"), (f"{path}: holds {LIMIT}",))
+    return (
+        (
+            "validate",
+            w.tubes(),
+            "--dataset",
+            "vidstg",
+            "--split",
+            "test",
+            "--annotations",
+            path,
+            "--max-input-mb",
+            "1",
+        ),
+        (f"{path}: holds {LIMIT}",),
+    )
 
 
 # -- annotation sanity: the ANNOTATION file and entry are named, never the predictions ----------------------
@@ -334,7 +371,9 @@ def vidstg_annotations(w, edit) -> tuple:
 @case("annotations/negative-fps")
 def _(w):
     args, path, entries = vidstg_annotations(w, lambda e: e[1].__setitem__("fps", -0.5))
-    return args, (f"{path}: sample {entries[1]['vid']}: field fps: is -0.5; a frame rate is a positive finite",)
+    return args, (
+        f"{path}: sample {entries[1]['vid']}: field fps: is -0.5; a frame rate is a positive finite",
+    )
 
 
 @case("annotations/fps-beyond-a-double")
@@ -361,8 +400,10 @@ def _(w):
     name = list(official)[2]
     official[name]["width"] = 0
     path = w.write("test_hcstvg.json", official)
-    return (("score", w.tubes(), "--dataset", "hcstvg-v1", "--annotations", path),
-            (f"{path}: sample {name}: field width: is 0; a frame side has 1 to",))
+    return (
+        ("score", w.tubes(), "--dataset", "hcstvg-v1", "--annotations", path),
+        (f"{path}: sample {name}: field width: is 0; a frame side has 1 to",),
+    )
 
 
 @case("annotations/gt-frames-outside-the-video-tubedetr")
@@ -373,23 +414,35 @@ def _(w):
     trajectory = layout["trajectories"][video["original_video_id"]][str(video["target_id"])]
     trajectory[str(video["frame_count"] + 3)] = {"bbox": [1, 2, 3, 4]}
     path = w.write("test.json", layout)
-    return (("score", w.tubes(), "--dataset", "vidstg", "--annotations", path),
-            (f"{path}: trajectories['{video['original_video_id']}']['{video['target_id']}'] has frame keys "
-             f"outside 0-{video['frame_count'] - 1}",))
+    return (
+        ("score", w.tubes(), "--dataset", "vidstg", "--annotations", path),
+        (
+            (
+                f"{path}: trajectories['{video['original_video_id']}']['{video['target_id']}'] has frame keys "
+                f"outside 0-{video['frame_count'] - 1}"
+            ),
+        ),
+    )
 
 
 @case("annotations/gt-frames-outside-the-video-vidor")
 def _(w):
     entries = synthetic.make_entries(4, seed=5)
-    annotations, vidor_dir = synthetic.write_official(entries, synthetic.make_vidor(entries, seed=5),
-                                                      w.root / "official")
-    first = sorted(vidor_dir.rglob("*.json"))[0]
+    annotations, vidor_dir = synthetic.write_official(
+        entries, synthetic.make_vidor(entries, seed=5), w.root / "official"
+    )
+    first = min(vidor_dir.rglob("*.json"))
     video = json.loads(first.read_text())
     frames = video["frame_count"]
     video["frame_count"] = 3
     first.write_text(json.dumps(video))
-    return (("score", w.tubes(), "--dataset", "vidstg", "--annotations", annotations, "--vidor-dir", vidor_dir),
-            (f"{first}: VidOR says 3 frames ({frames} trajectory entries), the sentence annotation says {frames}",))
+    return (
+        ("score", w.tubes(), "--dataset", "vidstg", "--annotations", annotations, "--vidor-dir", vidor_dir),
+        (
+            f"{first}: VidOR says 3 frames ({frames} trajectory entries), the sentence annotation says "
+            f"{frames}",
+        ),
+    )
 
 
 # -- options: refused before any file is read (the predictions named here do not exist) ---------------------
@@ -402,49 +455,93 @@ def missing_input(w) -> Path:
 @case("options/nan-threshold")
 def _(w):
     return ("score", missing_input(w), *w.synthetic(), "--thresholds", "0.3,nan"), (
-        "thresholds must be numbers in [0, 1), got '0.3,nan'",)
+        "thresholds must be numbers in [0, 1), got '0.3,nan'",
+    )
 
 
 @case("options/infinite-threshold")
 def _(w):
     return ("validate", missing_input(w), *w.synthetic(), "--thresholds", "inf"), (
-        "thresholds must be numbers in [0, 1), got 'inf'",)
+        "thresholds must be numbers in [0, 1), got 'inf'",
+    )
 
 
 @case("options/threshold-out-of-range")
 def _(w):
     return ("compare", missing_input(w), missing_input(w), *w.synthetic(), "--thresholds", "1e999"), (
-        "thresholds must be numbers in [0, 1), got '1e999'",)
+        "thresholds must be numbers in [0, 1), got '1e999'",
+    )
 
 
 @case("options/nan-mask-threshold")
 def _(w):
-    return (("score", missing_input(w), "--dataset", "groundingyoutube", "--annotations", missing_input(w),
-             "--task", "spatial", "--mask-threshold", "nan"), ("--mask-threshold must be a finite number, got nan",))
+    return (
+        (
+            "score",
+            missing_input(w),
+            "--dataset",
+            "groundingyoutube",
+            "--annotations",
+            missing_input(w),
+            "--task",
+            "spatial",
+            "--mask-threshold",
+            "nan",
+        ),
+        ("--mask-threshold must be a finite number, got nan",),
+    )
 
 
 @case("options/infinite-mask-threshold")
 def _(w):
-    return (("validate", missing_input(w), "--dataset", "groundingyoutube", "--annotations", missing_input(w),
-             "--task", "spatial", "--mask-threshold", "1e999"), ("--mask-threshold must be a finite number, got inf",))
+    return (
+        (
+            "validate",
+            missing_input(w),
+            "--dataset",
+            "groundingyoutube",
+            "--annotations",
+            missing_input(w),
+            "--task",
+            "spatial",
+            "--mask-threshold",
+            "1e999",
+        ),
+        ("--mask-threshold must be a finite number, got inf",),
+    )
 
 
 @case("options/nan-max-input-mb")
 def _(w):
     return ("score", missing_input(w), *w.synthetic(), "--max-input-mb", "nan"), (
-        "--max-input-mb must be a positive number, got nan",)
+        "--max-input-mb must be a positive number, got nan",
+    )
 
 
 @case("options/negative-max-input-mb")
 def _(w):
     return ("score", missing_input(w), *w.synthetic(), "--max-input-mb", "-3"), (
-        "--max-input-mb must be a positive number, got -3.0",)
+        "--max-input-mb must be a positive number, got -3.0",
+    )
 
 
 @case("options/unknown-tube-iou")
 def _(w):
-    return (("score", missing_input(w), "--dataset", "groundingyoutube", "--annotations", missing_input(w),
-             "--task", "spatio-temporal", "--tube-iou", "nan"), ("--tube-iou must be one of voxel, act, got 'nan'",))
+    return (
+        (
+            "score",
+            missing_input(w),
+            "--dataset",
+            "groundingyoutube",
+            "--annotations",
+            missing_input(w),
+            "--task",
+            "spatio-temporal",
+            "--tube-iou",
+            "nan",
+        ),
+        ("--tube-iou must be one of voxel, act, got 'nan'",),
+    )
 
 
 # -- action predictions ------------------------------------------------------------------------------------
@@ -460,7 +557,8 @@ def spatial_with(second: str, entry: dict) -> dict:
 def _(w):
     path, *rest = w.actions("spatial", spatial_with("2", {"point": [-1, 5]}))
     return ("score", path, *rest, "--out", w.out), (
-        f"{path}: sample vid-a: field second 2: point: point (-1, 5) outside the frame (640x480)",)
+        f"{path}: sample vid-a: field second 2: point: point (-1, 5) outside the frame (640x480)",
+    )
 
 
 @case("actions/point-below-the-frame")
@@ -468,7 +566,9 @@ def _(w):
     predictions = spatial_points()
     predictions["vid_b"]["1"] = {"point": [20, 640.5]}  # vid_b is 480 wide, 640 high
     path, *rest = w.actions("spatial", predictions)
-    return ("score", path, *rest), ("sample vid_b: field second 1: point: point (20, 640.5) outside the frame",)
+    return ("score", path, *rest), (
+        "sample vid_b: field second 1: point: point (20, 640.5) outside the frame",
+    )
 
 
 NEGATIVE_HEATMAP = "negative heatmap value (a heatmap is a non-negative map: shift or clip it)"
@@ -476,7 +576,9 @@ NEGATIVE_HEATMAP = "negative heatmap value (a heatmap is a non-negative map: shi
 
 @case("actions/negative-heatmap-value")
 def _(w):
-    path, *rest = w.actions("spatial", spatial_with("3", {"heatmap": [[0, -1], [1, 0]], "frame_size": [640, 480]}))
+    path, *rest = w.actions(
+        "spatial", spatial_with("3", {"heatmap": [[0, -1], [1, 0]], "frame_size": [640, 480]})
+    )
     return ("score", path, *rest), (f"{path}: sample vid-a: field second 3: heatmap: {NEGATIVE_HEATMAP}",)
 
 
@@ -513,7 +615,8 @@ def _(w):
     path = w.tubes(edit=edit)
     frame = first_frame(w.synthetic_document)
     return ("score", path, *w.synthetic(), "--out", w.out), (
-        f"{path}: sample 0: field boxes (frame {frame}): coordinate out of range (beyond ±1e+09 pixels)",)
+        f"{path}: sample 0: field boxes (frame {frame}): coordinate out of range (beyond ±1e+09 pixels)",
+    )
 
 
 @case("fuzz/huge-action-box")
@@ -533,9 +636,87 @@ def _(w):
 FRAME_SIZE = "frame_size must be two integers [width, height] in 1-65,536"
 
 
+def tubedetr_vidstg(w, edit) -> tuple:
+    """A small TubeDETR-layout VidSTG file after ``edit(layout, video, trajectory)``; the score arguments."""
+    entries = synthetic.make_entries(4, seed=5)
+    layout = synthetic.tubedetr_layout(entries, synthetic.make_vidor(entries, seed=5))
+    video = layout["videos"][0]
+    trajectory = layout["trajectories"][video["original_video_id"]][str(video["target_id"])]
+    edit(trajectory)
+    path = w.write("test.json", json.dumps(layout).replace("123456.789", "1e999").encode())
+    where = f"trajectories['{video['original_video_id']}']['{video['target_id']}']"
+    return ("score", w.tubes(), "--dataset", "vidstg", "--annotations", path), path, video, where
+
+
+@case("fuzz/huge-ground-truth-box-tubedetr")
+def _(w):
+    args, path, video, where = tubedetr_vidstg(
+        w, lambda t: next(iter(t.values()))["bbox"].__setitem__(2, 1e300)
+    )
+    return args, (
+        f"{path}: sample {video['original_video_id']}: field {where}: box [",
+        "beyond ±1e+09 pixels",
+    )
+
+
+@case("fuzz/invalid-utf8-in-a-trajectory")
+def _(w):
+    args, path, video, where = tubedetr_vidstg(w, lambda t: t.__setitem__("NOT-UTF-8", t.pop(next(iter(t)))))
+    path.write_bytes(path.read_bytes().replace(b'"NOT-UTF-8"', b'"\xff"', 1))
+    return args, (f"{path}: invalid {where}: Invalid UTF-8 encoded string",)
+
+
+@case("fuzz/huge-ground-truth-box-hcstvg")
+def _(w):
+    official = make_hcstvg_official(3, 4)
+    name = list(official)[1]
+    official[name]["bbox"][2][3] = 1e200
+    path = w.write("test_hcstvg.json", official)
+    return (
+        ("score", w.tubes(), "--dataset", "hcstvg-v1", "--annotations", path),
+        (f"{path}: sample {name}: field bbox: box [", "has a number beyond ±1e+09 pixels"),
+    )
+
+
+@case("fuzz/huge-ground-truth-box-youcook2")
+def _(w):
+    release = {
+        "boxes": {"vid": {"3": [0, 0, 1e300, 1e300]}},
+        "segments": [{"video_id": "vid", "segment": [0, 9], "sentence": "cut"}],
+    }
+    path = w.write("youcook2_interactions.json", release)
+    return (
+        ("score", w.tubes(), "--dataset", "youcook2-interactions", "--annotations", path),
+        (f"{path}: sample vid: field boxes: box [0.0, 0.0, 1e+300, 1e+300] has a number beyond",),
+    )
+
+
+@case("fuzz/huge-ground-truth-box-groundingyoutube")
+def _(w):
+    directory = w.gyt()
+    boxes = json.loads((directory / "box_anno.json").read_text())
+    boxes["vid_b"][1]["box"] = [0, -1e20, 10, 10]
+    (directory / "box_anno.json").write_text(json.dumps(boxes))
+    return (
+        (
+            "score",
+            w.tubes(),
+            "--dataset",
+            "groundingyoutube",
+            "--annotations",
+            directory,
+            "--task",
+            "spatial",
+        ),
+        (f"{directory / 'box_anno.json'}: sample vid_b: field box: box [0.0, -1e+20, 10.0, 10.0]",),
+    )
+
+
 @case("fuzz/infinite-heatmap-frame-size")
 def _(w):
-    path, *rest = w.actions("spatial", spatial_with("2", {"heatmap": [[1]], "frame_size": [float("inf"), 480]}))
+    path, *rest = w.actions(
+        "spatial", spatial_with("2", {"heatmap": [[1]], "frame_size": [float("inf"), 480]})
+    )
     return ("score", path, *rest), (f"{path}: sample vid-a: field second 2: frame_size: {FRAME_SIZE}",)
 
 
@@ -547,8 +728,18 @@ def _(w):
 
 def clicks_file(w, url: str) -> tuple:
     path = w.write("clicks.json", [{"image_url": url, "x": 1.0, "y": 2.0, "mean_dist": 1.0}])
-    return ("score", path, "--dataset", "groundingyoutube", "--annotations", w.gyt(), "--task", "spatial",
-            "--format", "gyt-clicks"), path
+    return (
+        "score",
+        path,
+        "--dataset",
+        "groundingyoutube",
+        "--annotations",
+        w.gyt(),
+        "--task",
+        "spatial",
+        "--format",
+        "gyt-clicks",
+    ), path
 
 
 @case("fuzz/click-url-without-a-folder")
@@ -575,14 +766,17 @@ def parquet_with_bad_column_name(w) -> Path:
 @case("fuzz/parquet-column-name-not-utf8")
 def _(w):
     path = parquet_with_bad_column_name(w)
-    return ("score", path, *w.synthetic(), "--out", w.out), (f"{path / 'segments.parquet'}: not a readable Parquet",)
+    return ("score", path, *w.synthetic(), "--out", w.out), (
+        f"{path / 'segments.parquet'}: not a readable Parquet",
+    )
 
 
 @case("fuzz/parquet-column-name-not-utf8-convert")
 def _(w):
     path = parquet_with_bad_column_name(w)
     return ("convert", path, "--to", "stvg-bench", "--out", w.out, *w.synthetic()), (
-        f"{path / 'segments.parquet'}: not a readable Parquet",)
+        f"{path / 'segments.parquet'}: not a readable Parquet",
+    )
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -620,14 +814,17 @@ def results_of(run_cli, *args) -> dict:
 
 def test_an_empty_submission_scores_zero_with_missing_zero(work, run_cli):
     path = empty_tubes(work)
-    results = results_of(run_cli, "score", path, *work.synthetic(), "--missing", "zero", "--no-ci", "--out", work.out)
+    results = results_of(
+        run_cli, "score", path, *work.synthetic(), "--missing", "zero", "--no-ci", "--out", work.out
+    )
     assert results["n_samples"] == 200 and results["warnings"] == {"missing_scored_zero": 200}
     assert set(results["metrics"]["all"].values()) == {0.0}
     code, stdout, stderr = run_cli("validate", path, *work.synthetic(), "--missing", "zero")
     assert code == 0 and "warning: missing_scored_zero: 200" in stdout, stderr
     comparison = work.root / "comparison.json"
-    code, _, stderr = run_cli("compare", path, work.tubes(), *work.synthetic(), "--missing", "zero", "--out",
-                              comparison)
+    code, _, stderr = run_cli(
+        "compare", path, work.tubes(), *work.synthetic(), "--missing", "zero", "--out", comparison
+    )
     assert code == 0, stderr
 
 

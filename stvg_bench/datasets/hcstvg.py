@@ -28,7 +28,14 @@ from ..core.geometry import xywh_to_xyxy
 from ..data.tube_table import ScoringTable, closed_table, half_open_table
 from ..data.tubes import GroundTruth
 from ..protocols.tubes import TubeProtocol
-from .base import Dataset, TubeAdapter, VideoFacts, check_groundtruth_frames, decode_annotation
+from .base import (
+    Dataset,
+    TubeAdapter,
+    VideoFacts,
+    check_box_values,
+    check_groundtruth_frames,
+    decode_annotation,
+)
 from .cache import AnnotationFile, cached_groundtruth
 from .sniff import describe_layout, sniff_layout
 
@@ -96,6 +103,10 @@ class _Samples:
         indices = {"tube_start_frame" if not official else "st_frame": self.st_frame}
         VideoFacts(self.names, self.frame_count, self.width, self.height, frame_indices=indices, names=names).check(path)
         check_groundtruth_frames(sum(len(boxes) for boxes in self.boxes_xywh), path)
+        ends = np.cumsum([len(boxes) for boxes in self.boxes_xywh])
+        flat = np.array([box for boxes in self.boxes_xywh for box in boxes], dtype=np.float64).reshape(-1, 4)
+        check_box_values(flat, path, lambda row: self.names[int(np.searchsorted(ends, row, "right"))],
+                         "bbox" if official else "trajectory")
 
 
 def _read_official(data: bytes, path: Path, v2: bool) -> _Samples:

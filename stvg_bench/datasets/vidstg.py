@@ -37,7 +37,14 @@ from ..data.tube_table import ScoringTable, closed_table, half_open_table
 from ..data.tubes import GroundTruth
 from ..protocols.tubes import TubeProtocol
 from . import vidor
-from .base import Dataset, TubeAdapter, VideoFacts, check_groundtruth_frames, decode_annotation
+from .base import (
+    Dataset,
+    TubeAdapter,
+    VideoFacts,
+    check_box_values,
+    check_groundtruth_frames,
+    decode_annotation,
+)
 from .cache import AnnotationFile, cached_groundtruth, directory_signature, input_record
 from .sniff import describe_layout, sniff_layout
 
@@ -404,7 +411,7 @@ def _tubedetr_trajectory(
     try:
         with gc_paused():
             frames = _TRAJECTORY_DECODER.decode(raw)
-    except msgspec.ValidationError as exc:
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise AnnotationError(f"invalid trajectories[{quote(video)}][{quote(str(target))}]: {exc}", path=path) from None
     if not frames:
         return SparseTrajectory(np.zeros(0, dtype=np.int64), np.zeros((0, 4)))
@@ -413,7 +420,10 @@ def _tubedetr_trajectory(
         raise AnnotationError(
             f"trajectories[{quote(video)}][{quote(str(target))}] has frame keys outside 0-{frame_count - 1}", path=path
         )
-    boxes = xywh_to_xyxy(np.array([f.bbox for f in frames.values()], dtype=np.float64))
+    boxes_xywh = np.array([f.bbox for f in frames.values()], dtype=np.float64)
+    where = f"trajectories[{quote(video)}][{quote(str(target))}]"
+    check_box_values(boxes_xywh, path, lambda row: video, where)
+    boxes = xywh_to_xyxy(boxes_xywh)
     return SparseTrajectory(frame_ids, boxes)
 
 

@@ -103,7 +103,7 @@ def spatial_predictions(predictions: dict, path, meta) -> ActionPredictions:
             else:
                 grid = _grid(entry["heatmap"], path, group, f"{where}: heatmap")
                 size = tuple(require_numbers(entry["frame_size"], 2, path, group, f"{where}: frame_size"))
-                if not all(1 <= v <= MAX_FRAME_SIDE and int(v) == v for v in size):  # NaN and inf fail the range
+                if not all(1 <= v <= MAX_FRAME_SIDE and int(v) == v for v in size):  # NaN, inf fail the range
                     raise FormatError(f"frame_size must be two integers [width, height] in 1-{MAX_FRAME_SIDE:,}",
                                       path=path, sample_id=group, field=f"{where}: frame_size")
                 kinds.append(HEATMAP)
