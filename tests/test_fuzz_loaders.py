@@ -22,11 +22,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stvg_bench.core.errors import StvgBenchError
+from stvg_bench.core.errors import OptionError, StvgBenchError
+from stvg_bench.data.tubes import Predictions
 from stvg_bench.datasets import load_dataset, synthetic
 from stvg_bench.datasets.base import Dataset
 from stvg_bench.formats import load_predictions, write_predictions
-from stvg_bench.tasks.base import Evaluator
+from stvg_bench.tasks.base import Evaluator, ScoringPlan
 
 from .gyt_helpers import document as action_document
 from .helpers import hcstvg_proc, make_hcstvg_official
@@ -426,9 +427,21 @@ def test_gyt_clicks(data, gyt_slice, gyt_scoring, gyt_clicks, tmp_path_factory):
 
 
 def load_tubes_and_resolve(name: str, path: Path, vidor_dir: Path | None = None) -> None:
+    """Load, resolve under every protocol, and score a prediction of sample 0 (its GT window, one box a
+    frame) with every other sample missing."""
     dataset = load_dataset(name, None, path, vidor_dir, use_cache=False)
+    start = int(dataset.gt.window_start_frame[0]) if dataset.n_samples else 0
+    frames = list(range(start, start + 5))
+    predictions = Predictions.from_arrays(
+        sample_ids=[0],
+        segments=[[start, start + 5]],
+        box_sample_ids=[0] * 5,
+        box_frames=frames,
+        boxes=[[10, 10, 100, 120]] * 5,
+    )
     for protocol in ("dense", "tubedetr", "stcat"):
         dataset.scoring_table(protocol)
+        Evaluator(dataset, protocol, missing="zero").score(predictions, ci=False)
 
 
 @pytest.fixture(scope="module")
@@ -523,3 +536,34 @@ def test_youcook2_interactions(data, youcook2_slice, tmp_path_factory):
     path = fresh(tmp_path_factory.getbasetemp(), "youcook2_interactions.json")
     path.write_bytes(data.draw(mutated_json(youcook2_slice)))
     check_clean(lambda: load_dataset("youcook2-interactions", "val", path, use_cache=False))
+
+
+# --- numeric options --------------------------------------------------------------------------------------
+
+ANY_FLOAT = st.floats(allow_nan=True, allow_infinity=True)
+
+
+@FUZZ
+@given(
+    values=st.lists(st.one_of(ANY_FLOAT, st.integers(-(10**30), 10**30)), max_size=4),
+    junk=st.text(max_size=6),
+)
+def test_thresholds_are_checked_or_refused(values, junk):
+    text = ",".join(map(repr, values)) + junk
+    try:
+        plan = ScoringPlan.resolve("synthetic", thresholds=text)
+    except OptionError as error:
+        assert "\n" not in str(error) and len(str(error)) <= MESSAGE_LIMIT
+    else:
+        assert all(0 <= t < 1 for t in plan.options["thresholds"])
+
+
+@FUZZ
+@given(value=ANY_FLOAT)
+def test_mask_threshold_is_finite_or_refused(value):
+    try:
+        plan = ScoringPlan.resolve("groundingyoutube", task="spatial", mask_threshold=value)
+    except OptionError as error:
+        assert "\n" not in str(error)
+    else:
+        assert plan.options["mask_threshold"] == value and abs(value) < float("inf")

@@ -3,8 +3,8 @@
 The rule for every bad input: ONE line on stderr naming the file (and the sample id and field where there is
 one), exit code 2, no traceback, no warning, nothing written: the working directory holds the same files with
 the same bytes afterwards (an existing results file is left as it was, no temporary is left behind). The
-classes: empty submissions, identifiers, resource limits, annotation sanity, options, action predictions, and
-the bugs the loader fuzzers (``test_fuzz_loaders.py``) found.
+classes: empty submissions, identifiers, resource limits, annotation sanity, options, outputs, action
+predictions, and the bugs the loader fuzzers (``test_fuzz_loaders.py``) found.
 """
 
 from __future__ import annotations
@@ -438,10 +438,7 @@ def _(w):
     first.write_text(json.dumps(video))
     return (
         ("score", w.tubes(), "--dataset", "vidstg", "--annotations", annotations, "--vidor-dir", vidor_dir),
-        (
-            f"{first}: VidOR says 3 frames ({frames} trajectory entries), the sentence annotation says "
-            f"{frames}",
-        ),
+        (f"{first}: VidOR says 3 frames ({frames} trajectory entries), the sentence annotation",),
     )
 
 
@@ -541,6 +538,50 @@ def _(w):
             "nan",
         ),
         ("--tube-iou must be one of voxel, act, got 'nan'",),
+    )
+
+
+# -- outputs: checked before any scoring (the inputs named here are valid and never read) ------------------
+
+
+@case("outputs/per-frame-is-the-annotations")
+def _(w):
+    annotations = w.write("test_annotations.json", w.vidstg_entries())
+    return (
+        ("score", w.tubes(), "--dataset", "vidstg", "--annotations", annotations, "--per-frame", annotations),
+        (f"--per-frame {annotations} is the input --annotations",),
+    )
+
+
+@case("outputs/per-frame-and-out-the-same-file")
+def _(w):
+    return (
+        ("score", w.tubes(), *w.synthetic(), "--out", w.out, "--per-frame", w.root / "." / "results.json"),
+        ("are the same file",),
+    )
+
+
+@case("outputs/plot-is-a-file")
+def _(w):
+    return (
+        ("score", w.tubes(), *w.synthetic(), "--plot", w.out),
+        (f"--plot {w.out}: is a file, expected a directory",),
+    )
+
+
+@case("outputs/convert-out-is-a-directory")
+def _(w):
+    return (
+        ("convert", w.tubes(), "--to", "tubedetr", "--out", w.root, *w.synthetic()),
+        (f"--out {w.root}: is a directory, expected a file",),
+    )
+
+
+@case("outputs/per-sample-in-an-unwritable-place")
+def _(w):
+    return (
+        ("score", w.tubes(), *w.synthetic(), "--per-sample", "/proc/stvg-bench/rows.csv"),
+        ("--per-sample /proc/stvg-bench/rows.csv: /proc is not writable",),
     )
 
 
@@ -661,7 +702,7 @@ def _(w):
 
 @case("fuzz/invalid-utf8-in-a-trajectory")
 def _(w):
-    args, path, video, where = tubedetr_vidstg(w, lambda t: t.__setitem__("NOT-UTF-8", t.pop(next(iter(t)))))
+    args, path, _, where = tubedetr_vidstg(w, lambda t: t.__setitem__("NOT-UTF-8", t.pop(next(iter(t)))))
     path.write_bytes(path.read_bytes().replace(b'"NOT-UTF-8"', b'"\xff"', 1))
     return args, (f"{path}: invalid {where}: Invalid UTF-8 encoded string",)
 
@@ -798,7 +839,7 @@ def test_every_class_has_two_cases():
     classes: dict[str, int] = {}
     for name in CASES:
         classes[name.partition("/")[0]] = classes.get(name.partition("/")[0], 0) + 1
-    assert set(classes) == {"empty", "ids", "limits", "annotations", "options", "actions", "fuzz"}
+    assert set(classes) == {"empty", "ids", "limits", "annotations", "options", "outputs", "actions", "fuzz"}
     assert min(classes.values()) >= 2, classes
 
 
