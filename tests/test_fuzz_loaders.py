@@ -567,3 +567,35 @@ def test_mask_threshold_is_finite_or_refused(value):
         assert "\n" not in str(error)
     else:
         assert plan.options["mask_threshold"] == value and abs(value) < float("inf")
+
+
+# --- every reader on every other format's valid file ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def every_valid_file(tmp_path_factory, tiny_tubes, valid_tube_files, gyt_scoring, gyt_clicks):
+    """One small valid file (or container) of each format and action layout."""
+    dataset, _ = tiny_tubes
+    documents, _ = gyt_scoring
+    folder = tmp_path_factory.mktemp("every-format")
+    files = {f"{name}.json": content for name, content in valid_tube_files.items()}
+    files.update({f"actions-{task}.json": content for task, content in documents.items()})
+    files["clicks.json"] = bytes(gyt_clicks)
+    files["stvg-bench.json.gz"] = gzip.compress(valid_tube_files["stvg-bench"], mtime=0)
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    container = folder / "container"
+    write_predictions(
+        synthetic.make_predictions(dataset.gt, "good", seed=1, frames="sparse"), container, "parquet", dataset
+    )
+    return quiet(tuple(sorted([*(folder / name for name in files), container])))
+
+
+@pytest.mark.parametrize("fmt", ["auto", "stvg-bench", "tubedetr", "stcat", "parquet", "gyt-clicks"])
+def test_every_reader_on_every_format(fmt, every_valid_file, tiny_tubes, gyt_slice):
+    """A file read as another format, or against a dataset of the other family, is a one-line error."""
+    tubes, _ = tiny_tubes
+    _, _, actions = gyt_slice
+    for path in every_valid_file:
+        for dataset in (tubes, actions):
+            check_clean(lambda: load_predictions(path, dataset, fmt))  # noqa: B023 (called at once)
