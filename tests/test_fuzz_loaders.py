@@ -27,6 +27,7 @@ from stvg_bench.data.tubes import Predictions
 from stvg_bench.datasets import load_dataset, synthetic
 from stvg_bench.datasets.base import Dataset
 from stvg_bench.formats import load_predictions, write_predictions
+from stvg_bench.formats.action_grounding import FORMAT as ACTION_DOCUMENT
 from stvg_bench.tasks.base import Evaluator, ScoringPlan
 
 from .gyt_helpers import document as action_document
@@ -333,6 +334,7 @@ def gyt_slice(shared_data, tmp_path_factory):
             "box_anno.json",
             "GoundingYouTubeBox.json",
             "ground_seg.json",
+            "seg.json",
             "vid2step.json",
             "id2wh_new.json",
         )
@@ -502,18 +504,35 @@ def test_hcstvg(v2, layout, data, tmp_path_factory):
 @FUZZ
 @given(data=st.data())
 def test_groundingyoutube(boxes, data, gyt_slice, tmp_path_factory):
-    _, files, _ = gyt_slice
+    videos, files, _ = gyt_slice
     directory = fresh(tmp_path_factory.getbasetemp(), "gyt")
     directory.mkdir()
-    names = [boxes, "ground_seg.json", "vid2step.json", "id2wh_new.json"]
+    segments = data.draw(st.sampled_from(("ground_seg", "seg")))
+    files = {**files, "durations.json": json.dumps({v: 600 for v in videos}).encode()}
+    names = [boxes, f"{segments}.json", "vid2step.json", "id2wh_new.json", "durations.json"]
     target = data.draw(st.sampled_from(names))
     for name in names:
         content = files[name]
         (directory / name).write_bytes(data.draw(mutated_json(content)) if name == target else content)
-    policy = data.draw(st.sampled_from(("drop-inverted", "drop-defective", "clip-to-frame")))
-    check_clean(
-        lambda: load_dataset("groundingyoutube", "test", directory, use_cache=False, box_policy=policy)
-    )
+    options = {
+        "segments": segments,
+        "box_policy": data.draw(st.sampled_from(("drop-inverted", "drop-defective", "clip-to-frame"))),
+        "durations": directory / "durations.json" if data.draw(st.booleans()) else None,
+    }
+    check_clean(lambda: load_actions_and_score(directory, **options))
+
+
+def load_actions_and_score(directory: Path, **options) -> None:
+    """Load, and score a valid document of every task made from what loaded (missing queries score zero)."""
+    dataset = load_dataset("groundingyoutube", "test", directory, use_cache=False, **options)
+    tasks = {
+        "spatial": "action-spatial",
+        "temporal": "action-temporal",
+        "spatio-temporal": "action-spatio-temporal",
+    }
+    for layout, content in gyt_documents(dataset).items():
+        predictions = ACTION_DOCUMENT.read_bytes(content, directory / "generated.json", "0" * 64, dataset)
+        Evaluator(dataset, task=tasks[layout], missing="zero").score(predictions, ci=False)
 
 
 @pytest.fixture(scope="module")
