@@ -900,3 +900,27 @@ def test_points_and_boxes_mixed_in_a_video_are_counted(work, run_cli):
     results = results_of(run_cli, "score", path, *rest, "--no-ci", "--out", work.out)
     assert results["warnings"]["iou_scores_skipped_mixed_with_points"] == 2
     assert results["metrics"]["all"]["pointing_accuracy"] == 1.0
+
+
+def peak_memory_of(run_cli, *args) -> tuple[int, str]:
+    """The peak of Python allocations while the CLI runs ``args``, and its stderr."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        _, _, stderr = run_cli(*args)
+        return tracemalloc.get_traced_memory()[1], stderr
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_gzip_bomb_is_refused_in_bounded_memory(work, run_cli):
+    """64 MB of blanks in 64 KB of gzip, under a 1 MB limit: refused having held about the limit, not 64 MB
+    (beyond what refusing a small file costs: the dataset is loaded first)."""
+    bomb = work.write("bomb.json.gz", gzip.compress(b" " * (64 << 20), mtime=0))
+    small = work.write("small.json.gz", gzip.compress(b" " * 10, mtime=0))
+    baseline, stderr = peak_memory_of(run_cli, "validate", small, *work.synthetic(), "--max-input-mb", "1")
+    assert f"{small}: empty file" in stderr, stderr
+    peak, stderr = peak_memory_of(run_cli, "validate", bomb, *work.synthetic(), "--max-input-mb", "1")
+    assert f"{bomb}: decompresses to {LIMIT}" in stderr, stderr
+    assert peak - baseline < 6 << 20, (peak, baseline)
