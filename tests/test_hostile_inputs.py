@@ -804,6 +804,25 @@ def parquet_with_bad_column_name(w) -> Path:
     return path
 
 
+@case("fuzz/deeply-nested-split")
+def _(w):
+    path = w.write("deep.json", b'{"format": "stvg-bench/predictions", "split": ' + b"[" * 100000)
+    return ("score", path, *w.synthetic(), "--out", w.out), (f"{path}: JSON nested too deeply",)
+
+
+@case("fuzz/parquet-envelope-not-an-object")
+def _(w):
+    import pyarrow.parquet as pq
+
+    path = w.root / "container"
+    dataset = load_dataset("synthetic")
+    write_predictions(make_predictions(dataset.gt, "good", seed=1, frames="sparse"), path, "parquet", dataset)
+    for name in ("boxes.parquet", "segments.parquet"):
+        table = pq.read_table(path / name)
+        pq.write_table(table.replace_schema_metadata({b"stvg-bench": b'["test"]'}), path / name)
+    return ("score", path, *w.synthetic()), (f"{path}: the 'stvg-bench' metadata must be a JSON object",)
+
+
 @case("fuzz/parquet-column-name-not-utf8")
 def _(w):
     path = parquet_with_bad_column_name(w)
