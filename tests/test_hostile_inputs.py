@@ -943,3 +943,27 @@ def test_a_gzip_bomb_is_refused_in_bounded_memory(work, run_cli):
     peak, stderr = peak_memory_of(run_cli, "validate", bomb, *work.synthetic(), "--max-input-mb", "1")
     assert f"{bomb}: decompresses to {LIMIT}" in stderr, stderr
     assert peak - baseline < 6 << 20, (peak, baseline)
+
+
+@pytest.mark.parametrize(
+    "template, extra",
+    [
+        (
+            (
+                b'{"format": "stvg-bench/predictions", "version": 1, "dataset": "synthetic", "split": "test", '
+                b'"method": {"name": "x", "deep": NEST}, "predictions": {"0": {"segment": [1, 2], "boxes": {}}}}'
+            ),
+            (),
+        ),
+        (b'{"predictions": {"v_1": NEST}, "video_predictions": {}}', ("--format", "tubedetr")),
+        (b'{"1": NEST}', ("--format", "stcat")),
+    ],
+    ids=["canonical", "tubedetr", "stcat"],
+)
+def test_nesting_up_to_the_recursion_limit(work, run_cli, template, extra):
+    """Arrays nested about as deep as the interpreter's recursion limit allows (whatever the stack already
+    holds): every reader refuses them in one line (``JSON nested too deeply``) or reads them."""
+    for depth in range(850, 1010, 8):
+        path = work.write("nested.json", template.replace(b"NEST", b"[" * depth + b"]" * depth))
+        code, _, stderr = run_cli("validate", path, *work.synthetic(), "--missing", "zero", *extra)
+        assert code in (0, 2) and stderr.count("\n") <= 1 and "internal error" not in stderr, (depth, stderr)

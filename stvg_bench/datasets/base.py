@@ -44,6 +44,8 @@ def decode_annotation(data: bytes, type_, path: Path, what: str):
         raise AnnotationError(f"invalid {what}: {exc}", path=path) from None
     except msgspec.DecodeError as exc:
         raise InputFileError(f"not valid JSON: {exc}", path=path) from None
+    except RecursionError:
+        raise InputFileError("JSON nested too deeply", path=path) from None
 
 
 #: Limits on what an annotation file may claim, so that a hostile or corrupt file is refused before

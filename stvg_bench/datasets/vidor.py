@@ -65,6 +65,8 @@ def read_trajectories(path: Path, wanted_tids: set[int], frame_count: int) -> di
             video = _DECODER.decode(read_bytes(path))
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise AnnotationError(f"invalid VidOR annotation: {exc}", path=path) from None
+    except RecursionError:
+        raise AnnotationError("invalid VidOR annotation: JSON nested too deeply", path=path) from None
     if video.frame_count != frame_count or len(video.trajectories) != frame_count:
         raise AnnotationError(
             f"VidOR says {video.frame_count} frames ({len(video.trajectories)} trajectory entries), "

@@ -411,8 +411,10 @@ def _tubedetr_trajectory(
     try:
         with gc_paused():
             frames = _TRAJECTORY_DECODER.decode(raw)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise AnnotationError(f"invalid trajectories[{quote(video)}][{quote(str(target))}]: {exc}", path=path) from None
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError) as exc:
+        reason = exc if not isinstance(exc, RecursionError) else "JSON nested too deeply"
+        where = f"trajectories[{quote(video)}][{quote(str(target))}]"
+        raise AnnotationError(f"invalid {where}: {reason}", path=path) from None
     if not frames:
         return SparseTrajectory(np.zeros(0, dtype=np.int64), np.zeros((0, 4)))
     frame_ids = parse_ids(list(frames))
