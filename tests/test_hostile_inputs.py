@@ -232,7 +232,7 @@ def _(w):
     predictions = labels()
     predictions["vid-a"]["٤"] = "stir"
     path, *rest = w.actions("temporal", predictions)
-    return ("score", path, *rest), (f"{path}: vid-a: second '٤' {NOT_DECIMAL}",)
+    return ("score", path, *rest), (f"{path}: sample vid-a: second '٤' {NOT_DECIMAL}",)
 
 
 @case("ids/nul-in-sample-id")
@@ -279,6 +279,14 @@ def _(w):
     predictions["v\x00" + "x" * 5000] = {"1": "stir"}
     path, *rest = w.actions("temporal", predictions)
     return ("score", path, *rest), ("a video id 'v\\x00xx", "x...x' holds a control character")
+
+
+@case("ids/long-video-id-with-a-bad-second")
+def _(w):
+    predictions = spatial_points()
+    predictions["v" * 5000] = {"١": {"point": [1, 1]}}
+    path, *rest = w.actions("spatial", predictions)
+    return ("score", path, *rest), (f"{path}: sample vvvv", f"v...vv: second '١' {NOT_DECIMAL}")
 
 
 # -- resource limits: checked while streaming ---------------------------------------------------------------

@@ -82,7 +82,7 @@ def spatial_predictions(predictions: dict, path, meta) -> ActionPredictions:
         require_text(group, path, "a query group id")
         per_second = require_dict(per_second, path, "a query group", sample_id=group, keys_are="second")
         for second_key, entry in per_second.items():
-            second = sample_key(second_key, path, f"{group}: second")
+            second = sample_key(second_key, path, "second", sample_id=group)
             where = f"second {second}"
             entry = require_dict(entry, path, "a spatial prediction", sample_id=group, field=where)
             kind = [k for k in ("point", "box", "heatmap") if k in entry]
@@ -178,7 +178,7 @@ def label_predictions(predictions: dict, path, meta, task: str) -> ActionPredict
             per_second = require_dict(per_second, path, "'seconds'", sample_id=video, field="seconds",
                                       keys_are="second")
         for second_key, value in per_second.items():
-            second = sample_key(second_key, path, f"{video}: second")
+            second = sample_key(second_key, path, "second", sample_id=video)
             where = f"second {second}"
             point = [np.nan, np.nan]
             if task == "temporal":
@@ -220,7 +220,7 @@ def label_predictions(predictions: dict, path, meta, task: str) -> ActionPredict
                 per_box = require_dict(tube["boxes"], path, "a tube's boxes", sample_id=video,
                                        field=f"{where}.boxes", keys_are="second")
                 for second_key, box in per_box.items():
-                    second = sample_key(second_key, path, f"{video}: second")
+                    second = sample_key(second_key, path, "second", sample_id=video)
                     box_tube.append(index)
                     box_second.append(second)
                     box_xyxy.append(require_numbers(box, 4, path, video, f"{where}.boxes (second {second})"))
