@@ -549,6 +549,15 @@ def _(w):
     )
 
 
+@case("options/long-split-against-a-named-file")
+def _(w):
+    annotations = w.write("test_annotations.json", w.vidstg_entries())
+    return (
+        ("score", w.tubes(), "--dataset", "vidstg", "--annotations", annotations, "--split", "s" * 5000),
+        ("vidstg has no split 'sss", "s...s'; choose one of train, val, test"),
+    )
+
+
 # -- outputs: checked before any scoring (the inputs named here are valid and never read) ------------------
 
 

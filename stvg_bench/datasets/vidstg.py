@@ -345,7 +345,7 @@ class VidstgAdapter(TubeAdapter):
         trajectories: dict[tuple[str, int], np.ndarray] = {}
         for video in track(wanted, len(wanted), "Reading VidOR boxes", progress):
             if video not in index:
-                raise AnnotationError(f"no VidOR annotation for video {video}", path=path)
+                raise AnnotationError(f"no VidOR annotation for video {quote(video)}", path=path)
             for tid, boxes in vidor.read_trajectories(
                 index[video], wanted[video], frame_counts[video]
             ).items():
