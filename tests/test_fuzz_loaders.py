@@ -636,22 +636,36 @@ def cli(*args) -> tuple[int, str]:
 
 @FUZZ
 @given(data=st.data())
-def test_the_command_line_on_mutated_files(data, valid_tube_files, valid_parquet, tmp_path_factory):
+def test_the_command_line_on_mutated_files(
+    data, valid_tube_files, valid_parquet, gyt_slice, gyt_scoring, tmp_path_factory
+):
     import pyarrow.parquet as pq
 
-    if data.draw(st.booleans()):
+    kind = data.draw(st.sampled_from(("json", "parquet", "actions")))
+    dataset = ("--dataset", "synthetic")
+    if kind == "json":
         path = fresh(tmp_path_factory.getbasetemp(), "predictions.json")
         path.write_bytes(
             data.draw(mutated_json(valid_tube_files[data.draw(st.sampled_from(sorted(PROTOCOL_OF)))]))
         )
-    else:
+    elif kind == "parquet":
         path = fresh(tmp_path_factory.getbasetemp(), "container")
         path.mkdir()
         for name, table in valid_parquet.items():
             envelope = json.dumps(json.loads(table.schema.metadata[b"stvg-bench"])).encode()
             metadata = {b"stvg-bench": data.draw(mutated_json(envelope))}
             pq.write_table(table.replace_schema_metadata(metadata), path / name)
+    else:
+        _, files, _ = gyt_slice
+        documents, _ = gyt_scoring
+        path = fresh(tmp_path_factory.getbasetemp(), "actions.json")
+        for name in ("box_anno.json", "ground_seg.json", "vid2step.json", "id2wh_new.json"):
+            (path.parent / "gyt").mkdir(exist_ok=True)
+            (path.parent / "gyt" / name).write_bytes(files[name])
+        task = data.draw(st.sampled_from(sorted(documents)))
+        path.write_bytes(data.draw(mutated_json(documents[task])))
+        dataset = ("--dataset", "groundingyoutube", "--annotations", path.parent / "gyt", "--task", task)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        code, stderr = cli("validate", path, "--dataset", "synthetic", "--missing", "zero")
+        code, stderr = cli("validate", path, *dataset, "--missing", "zero")
     assert code in (0, 2) and stderr.count("\n") <= 1 and "internal error" not in stderr, stderr
