@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+#: The largest coordinate (in pixels, either sign) a prediction may give: areas of boxes within it stay far
+#: from float overflow. Readers refuse larger ones.
+MAX_COORDINATE = 1e9
+
 
 def box_area(boxes_xyxy: np.ndarray) -> np.ndarray:
     """Area of each box; inverted boxes have area 0."""

@@ -30,6 +30,7 @@ import numpy as np
 from ..core import atomic
 from ..core.arrays import lookup_sorted
 from ..core.errors import FormatError, InvalidValueError, SampleIdError
+from ..core.geometry import MAX_COORDINATE
 from ..core.jsonio import dumps_pretty
 
 CACHE_FORMAT_VERSION = 2
@@ -238,6 +239,15 @@ class Predictions:
             i = int(np.flatnonzero(bad)[0])
             raise InvalidValueError(
                 "NaN or infinite coordinate",
+                path=source,
+                sample_id=int(box_sample_ids[i]),
+                field=f"boxes (frame {box_frames[i]})",
+            )
+        huge = (np.abs(boxes) > MAX_COORDINATE).any(axis=1)
+        if huge.any():
+            i = int(np.flatnonzero(huge)[0])
+            raise InvalidValueError(
+                f"coordinate out of range (beyond ±{MAX_COORDINATE:.0e} pixels)",
                 path=source,
                 sample_id=int(box_sample_ids[i]),
                 field=f"boxes (frame {box_frames[i]})",

@@ -37,6 +37,7 @@ def load_dataset(
     adapter = get_adapter(name)
     named = adapter.split_named_by(annotations)
     if split is not None and named is not None and named != split:
+        adapter.check_split(split)  # a split the dataset does not have is an option error, quoted
         raise DatasetMismatchError(f"its name says split {named}, not {split}", path=annotations)
     hinted = split_hint[0] if split_hint is not None and split_hint[0] in adapter.info.splits else None
     chosen = split or named or hinted or adapter.info.default_split

@@ -15,7 +15,15 @@ import numpy as np
 
 from ..core import cache_lru
 from ..core.arrays import lookup_sorted
-from ..core.errors import AnnotationError, DatasetMismatchError, InputFileError, OptionError, SampleIdError, quote
+from ..core.errors import (
+    AnnotationError,
+    DatasetMismatchError,
+    InputFileError,
+    OptionError,
+    SampleIdError,
+    quote,
+)
+from ..core.geometry import MAX_COORDINATE
 from ..core.jsonio import gc_paused
 from ..data import tube_table
 from ..data.actions import ActionGroundTruth
@@ -36,6 +44,8 @@ def decode_annotation(data: bytes, type_, path: Path, what: str):
         raise AnnotationError(f"invalid {what}: {exc}", path=path) from None
     except msgspec.DecodeError as exc:
         raise InputFileError(f"not valid JSON: {exc}", path=path) from None
+    except RecursionError:
+        raise InputFileError("JSON nested too deeply", path=path) from None
 
 
 #: Limits on what an annotation file may claim, so that a hostile or corrupt file is refused before
@@ -89,6 +99,17 @@ def check_groundtruth_frames(total_frames: int, path: Path) -> None:
             f"{MAX_GROUNDTRUTH_FRAMES:,} (a real split covers a few million)",
             path=path,
         )
+
+
+def check_box_values(values: np.ndarray, path: Path | None, owner_of_row, field_name: str) -> None:
+    """Refuse ground-truth box numbers beyond ±MAX_COORDINATE pixels before any area is computed from them
+    (NaN, no box, passes), naming the annotation file, the owner of the row (``owner_of_row(row)``: the video
+    or sample) and the field."""
+    beyond = np.flatnonzero((np.abs(values) > MAX_COORDINATE).any(axis=1)) if len(values) else []
+    if len(beyond):
+        row = int(beyond[0])
+        raise AnnotationError(f"box {quote(values[row].tolist())} has a number beyond ±{MAX_COORDINATE:.0e} "
+                              "pixels", path=path, sample_id=owner_of_row(row), field=field_name)
 
 
 #: The longest video an action annotation may describe (24 h); per-second arrays are sized by it.

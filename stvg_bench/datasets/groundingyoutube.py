@@ -34,6 +34,7 @@ from .base import (
     MAX_FRAME_SIDE,
     ActionDataset,
     DatasetAdapter,
+    check_box_values,
     check_seconds,
     decode_annotation,
 )
@@ -105,6 +106,8 @@ def _check_facts(video_ids, sizes, size_path, segment_lists, segment_path, boxes
     for video, per in boxes.items():
         for second, box, _ in per:
             check_seconds(box_path, video, "second", second)
+        check_box_values(np.array([box for _, box, _ in per], dtype=np.float64).reshape(-1, 4), box_path,
+                         lambda row, video=video: video, "box")
     for video, last in (declared or {}).items():
         check_seconds(durations, video, "duration", last)
 

@@ -28,7 +28,14 @@ from ..core.geometry import xywh_to_xyxy
 from ..data.tube_table import ScoringTable, closed_table, half_open_table
 from ..data.tubes import GroundTruth
 from ..protocols.tubes import TubeProtocol
-from .base import Dataset, TubeAdapter, VideoFacts, check_groundtruth_frames, decode_annotation
+from .base import (
+    Dataset,
+    TubeAdapter,
+    VideoFacts,
+    check_box_values,
+    check_groundtruth_frames,
+    decode_annotation,
+)
 from .cache import AnnotationFile, cached_groundtruth
 from .sniff import describe_layout, sniff_layout
 
@@ -124,15 +131,22 @@ def _read_proc(data: bytes, path: Path) -> _Samples:
     return samples
 
 
-def hcstvg_groundtruth(samples: _Samples, dataset: str, split: str) -> GroundTruth:
-    """Columnar ground truth; the box window of a sample is exactly its ``bbox`` list."""
+def hcstvg_groundtruth(samples: _Samples, dataset: str, split: str, box_field: str = "bbox") -> GroundTruth:
+    """Columnar ground truth; the box window of a sample is exactly its ``bbox`` list (``box_field``, the
+    layout's name for it, is what a box beyond ±MAX_COORDINATE is reported under)."""
     n = len(samples.names)
     frame_count = np.array(samples.frame_count, dtype=np.int64)
     window_start = np.array(samples.st_frame, dtype=np.int64) - 1
     lengths = np.array([len(b) for b in samples.boxes_xywh], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     flat = [box for boxes in samples.boxes_xywh for box in boxes]
-    boxes = xywh_to_xyxy(np.array(flat, dtype=np.float64).reshape(-1, 4))
+    boxes_xywh = np.array(flat, dtype=np.float64).reshape(-1, 4)
+
+    def owner(row: int) -> str:
+        return samples.names[int(np.searchsorted(offsets, row, "right")) - 1]
+
+    check_box_values(boxes_xywh, None, owner, box_field)
+    boxes = xywh_to_xyxy(boxes_xywh)
     defects = {}
     beyond = int(((window_start < 0) | (window_start + lengths > frame_count)).sum())
     if beyond:
@@ -219,7 +233,7 @@ class HcstvgAdapter(TubeAdapter):
             samples = _read_official(data, path, self.v2) if official else _read_proc(data, path)
             samples.check(path, self.v2, official)
             try:
-                return hcstvg_groundtruth(samples, self.name, split)
+                return hcstvg_groundtruth(samples, self.name, split, "bbox" if official else "trajectory")
             except AnnotationError as exc:
                 raise exc.with_path(path) from None
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..core.errors import AnnotationError, InputFileError
 from ..core.jsonio import gc_paused, read_bytes
+from .base import check_box_values
 
 
 class _BBox(msgspec.Struct, gc=False):
@@ -64,6 +65,8 @@ def read_trajectories(path: Path, wanted_tids: set[int], frame_count: int) -> di
             video = _DECODER.decode(read_bytes(path))
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise AnnotationError(f"invalid VidOR annotation: {exc}", path=path) from None
+    except RecursionError:
+        raise AnnotationError("invalid VidOR annotation: JSON nested too deeply", path=path) from None
     if video.frame_count != frame_count or len(video.trajectories) != frame_count:
         raise AnnotationError(
             f"VidOR says {video.frame_count} frames ({len(video.trajectories)} trajectory entries), "
@@ -77,6 +80,7 @@ def read_trajectories(path: Path, wanted_tids: set[int], frame_count: int) -> di
         if obj.tid in wanted_tids
     ]
     table = np.array(rows, dtype=np.float64).reshape(-1, 6)
+    check_box_values(table[:, 2:], path, lambda row: path.stem, "bbox")
     out = {}
     for tid in wanted_tids:
         mine = table[table[:, 1] == tid]

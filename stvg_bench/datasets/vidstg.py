@@ -37,7 +37,14 @@ from ..data.tube_table import ScoringTable, closed_table, half_open_table
 from ..data.tubes import GroundTruth
 from ..protocols.tubes import TubeProtocol
 from . import vidor
-from .base import Dataset, TubeAdapter, VideoFacts, check_groundtruth_frames, decode_annotation
+from .base import (
+    Dataset,
+    TubeAdapter,
+    VideoFacts,
+    check_box_values,
+    check_groundtruth_frames,
+    decode_annotation,
+)
 from .cache import AnnotationFile, cached_groundtruth, directory_signature, input_record
 from .sniff import describe_layout, sniff_layout
 
@@ -338,7 +345,7 @@ class VidstgAdapter(TubeAdapter):
         trajectories: dict[tuple[str, int], np.ndarray] = {}
         for video in track(wanted, len(wanted), "Reading VidOR boxes", progress):
             if video not in index:
-                raise AnnotationError(f"no VidOR annotation for video {video}", path=path)
+                raise AnnotationError(f"no VidOR annotation for video {quote(video)}", path=path)
             for tid, boxes in vidor.read_trajectories(
                 index[video], wanted[video], frame_counts[video]
             ).items():
@@ -404,8 +411,10 @@ def _tubedetr_trajectory(
     try:
         with gc_paused():
             frames = _TRAJECTORY_DECODER.decode(raw)
-    except msgspec.ValidationError as exc:
-        raise AnnotationError(f"invalid trajectories[{quote(video)}][{quote(str(target))}]: {exc}", path=path) from None
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError) as exc:
+        reason = exc if not isinstance(exc, RecursionError) else "JSON nested too deeply"
+        where = f"trajectories[{quote(video)}][{quote(str(target))}]"
+        raise AnnotationError(f"invalid {where}: {reason}", path=path) from None
     if not frames:
         return SparseTrajectory(np.zeros(0, dtype=np.int64), np.zeros((0, 4)))
     frame_ids = parse_ids(list(frames))
@@ -413,7 +422,10 @@ def _tubedetr_trajectory(
         raise AnnotationError(
             f"trajectories[{quote(video)}][{quote(str(target))}] has frame keys outside 0-{frame_count - 1}", path=path
         )
-    boxes = xywh_to_xyxy(np.array([f.bbox for f in frames.values()], dtype=np.float64))
+    boxes_xywh = np.array([f.bbox for f in frames.values()], dtype=np.float64)
+    where = f"trajectories[{quote(video)}][{quote(str(target))}]"
+    check_box_values(boxes_xywh, path, lambda row: video, where)
+    boxes = xywh_to_xyxy(boxes_xywh)
     return SparseTrajectory(frame_ids, boxes)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from ..core.errors import AnnotationError, InputFileError, quote
 from ..core.ids import is_decimal
 from ..data.actions import ActionGroundTruth, SpatialQueries
-from .base import ActionDataset, DatasetAdapter, check_seconds, decode_annotation
+from .base import ActionDataset, DatasetAdapter, check_box_values, check_seconds, decode_annotation
 from .cache import AnnotationFile
 
 FILE_NAME = "youcook2_interactions.json"
@@ -63,6 +63,7 @@ def load_groundtruth(path: Path) -> tuple[ActionGroundTruth, dict[str, str]]:
     segment_start = np.array([s.segment[0] for s in release.segments], dtype=np.int64)
     segment_end = np.array([s.segment[1] for s in release.segments], dtype=np.int64)
 
+    check_box_values(box_xyxy, path, lambda row: video_ids[int(box_video[row])], "boxes")
     area = np.maximum(box_xyxy[:, 2] - box_xyxy[:, 0], 0) * np.maximum(box_xyxy[:, 3] - box_xyxy[:, 1], 0)
     valid = area > 0
     # (box, segment) pairs: every segment of the box's video that contains its index.

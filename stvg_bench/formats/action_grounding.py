@@ -22,9 +22,11 @@ from itertools import chain
 import numpy as np
 
 from ..core.errors import FormatError, InvalidValueError, quote
+from ..core.geometry import MAX_COORDINATE
 from ..core.jsonio import dumps_pretty
 from ..data.actions import BACKGROUND, BOX, HEATMAP, POINT, ActionPredictions, normalise_step
 from ..data.tubes import PredictionMeta
+from ..datasets.base import MAX_FRAME_SIDE
 from .base import JsonPredictionFormat, require_dict, require_numbers, require_text, sample_key, sniff_after
 from .envelope import ACTION_PREDICTIONS, check_envelope, provenance
 
@@ -56,12 +58,21 @@ class ActionDocument(JsonPredictionFormat):
         return dumps_pretty(document(predictions, dataset))
 
 
-def _finite(values: np.ndarray, keys: list[tuple[str, str]], path) -> None:
-    """Refuse NaN / infinite values, naming the video (or group) and field of the first."""
-    bad = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1) if len(values) else np.zeros(0, bool)
+def _finite(values: np.ndarray, keys: list[tuple[str, str]], path, bound: float = np.inf) -> None:
+    """Refuse NaN / infinite values (and, given ``bound``, values beyond ±bound), naming the video (or group)
+    and field of the first."""
+    if not len(values):
+        return
+    rows = values.reshape(len(values), -1)
+    bad = ~np.isfinite(rows).all(axis=1)
     if bad.any():
         video, where = keys[int(np.argmax(bad))]
         raise InvalidValueError("NaN or infinite value", path=path, sample_id=video, field=where)
+    huge = (np.abs(rows) > bound).any(axis=1)
+    if huge.any():
+        video, where = keys[int(np.argmax(huge))]
+        raise InvalidValueError(f"coordinate out of range (beyond ±{bound:.0e} pixels)", path=path,
+                                sample_id=video, field=where)
 
 
 def spatial_predictions(predictions: dict, path, meta) -> ActionPredictions:
@@ -71,7 +82,7 @@ def spatial_predictions(predictions: dict, path, meta) -> ActionPredictions:
         require_text(group, path, "a query group id")
         per_second = require_dict(per_second, path, "a query group", sample_id=group, keys_are="second")
         for second_key, entry in per_second.items():
-            second = sample_key(second_key, path, f"{group}: second")
+            second = sample_key(second_key, path, "second", sample_id=group)
             where = f"second {second}"
             entry = require_dict(entry, path, "a spatial prediction", sample_id=group, field=where)
             kind = [k for k in ("point", "box", "heatmap") if k in entry]
@@ -92,9 +103,9 @@ def spatial_predictions(predictions: dict, path, meta) -> ActionPredictions:
             else:
                 grid = _grid(entry["heatmap"], path, group, f"{where}: heatmap")
                 size = tuple(require_numbers(entry["frame_size"], 2, path, group, f"{where}: frame_size"))
-                if any(int(v) != v or v < 1 for v in size):
-                    raise FormatError("frame_size must be two positive integers [width, height]", path=path,
-                                      sample_id=group, field=f"{where}: frame_size")
+                if not all(1 <= v <= MAX_FRAME_SIDE and int(v) == v for v in size):  # NaN, inf fail the range
+                    raise FormatError(f"frame_size must be two integers [width, height] in 1-{MAX_FRAME_SIDE:,}",
+                                      path=path, sample_id=group, field=f"{where}: frame_size")
                 kinds.append(HEATMAP)
             groups.append(group)
             seconds.append(second)
@@ -106,8 +117,8 @@ def spatial_predictions(predictions: dict, path, meta) -> ActionPredictions:
     points_array = np.array(points, dtype=np.float64).reshape(-1, 2)
     boxes_array = np.array(boxes, dtype=np.float64).reshape(-1, 4)
     kinds_array = np.array(kinds, dtype=np.int8)
-    _finite(np.where(kinds_array[:, None] == POINT, points_array, 0.0), keys, path)
-    _finite(np.where(kinds_array[:, None] == BOX, boxes_array, 0.0), keys, path)
+    _finite(np.where(kinds_array[:, None] == POINT, points_array, 0.0), keys, path, MAX_COORDINATE)
+    _finite(np.where(kinds_array[:, None] == BOX, boxes_array, 0.0), keys, path, MAX_COORDINATE)
     for grid, key in zip(grids, keys):
         if grid is not None and not np.isfinite(grid).all():
             raise InvalidValueError("NaN or infinite value", path=path, sample_id=key[0], field=f"{key[1]}: heatmap")
@@ -167,7 +178,7 @@ def label_predictions(predictions: dict, path, meta, task: str) -> ActionPredict
             per_second = require_dict(per_second, path, "'seconds'", sample_id=video, field="seconds",
                                       keys_are="second")
         for second_key, value in per_second.items():
-            second = sample_key(second_key, path, f"{video}: second")
+            second = sample_key(second_key, path, "second", sample_id=video)
             where = f"second {second}"
             point = [np.nan, np.nan]
             if task == "temporal":
@@ -209,17 +220,18 @@ def label_predictions(predictions: dict, path, meta, task: str) -> ActionPredict
                 per_box = require_dict(tube["boxes"], path, "a tube's boxes", sample_id=video,
                                        field=f"{where}.boxes", keys_are="second")
                 for second_key, box in per_box.items():
-                    second = sample_key(second_key, path, f"{video}: second")
+                    second = sample_key(second_key, path, "second", sample_id=video)
                     box_tube.append(index)
                     box_second.append(second)
                     box_xyxy.append(require_numbers(box, 4, path, video, f"{where}.boxes (second {second})"))
                     box_keys.append((video, f"{where}.boxes (second {second})"))
     points_array = np.array(points, dtype=np.float64).reshape(-1, 2)
-    _finite(np.where(np.array(has_point, dtype=bool)[:, None], points_array, 0.0), keys, path)
+    pointed = np.array(has_point, dtype=bool)[:, None]
+    _finite(np.where(pointed, points_array, 0.0), keys, path, MAX_COORDINATE)
     scores = np.array(tube_score, dtype=np.float64)
     _finite(scores, [(v, f"tubes of {v}: score") for v in tube_video], path)
     boxes = np.array(box_xyxy, dtype=np.float64).reshape(-1, 4)
-    _finite(boxes, box_keys, path)
+    _finite(boxes, box_keys, path, MAX_COORDINATE)
     return ActionPredictions(
         task=task,
         meta=meta,

@@ -199,10 +199,12 @@ def _json_type(value: object) -> str:
     return "a number"
 
 
-def sample_key(key: str, path, what: str = "sample id") -> int:
-    """A decimal JSON key as an integer id (``"007"`` is 7)."""
+def sample_key(key: str, path, what: str = "sample id", sample_id=None) -> int:
+    """A decimal JSON key as an integer id (``"007"`` is 7); ``sample_id`` names the sample (or video) the
+    key is inside of, if any."""
     if not (is_decimal(key) and len(key) <= 18):
-        raise SampleIdError(f"{what} {quote(key)} is not a non-negative decimal integer", path=path)
+        raise SampleIdError(f"{what} {quote(key)} is not a non-negative decimal integer", path=path,
+                            sample_id=sample_id)
     return int(key)
 
 

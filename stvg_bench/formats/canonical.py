@@ -74,7 +74,7 @@ class TubeDocument(JsonPredictionFormat):
         try:
             with gc_paused():
                 parsed = _DECODER.decode(data)
-        except (msgspec.DecodeError, msgspec.ValidationError):
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):  # the exact path names it
             return None
         method_raw = bytes(parsed.method)
         keys = ENVELOPE_KEYS + (("method",) if b'"method"' in data else ())

@@ -95,13 +95,14 @@ def declared_split(path) -> str | None:
             import pyarrow.parquet as pq
 
             metadata = pq.read_schema(os.path.join(path, "segments.parquet")).metadata or {}
-            split = json.loads(metadata.get(b"stvg-bench", b"{}")).get("split")
+            envelope = json.loads(metadata.get(b"stvg-bench", b"{}"))
+            split = envelope.get("split") if isinstance(envelope, dict) else None
             return split if isinstance(split, str) else None
         if not os.path.isfile(path):
             return None
         return _top_level_string(read_head(path).decode("utf-8", errors="replace"), "split")
-    except (OSError, ValueError, StvgBenchError):  # a failed peek infers nothing; reading the file reports it
-        return None
+    except (OSError, ValueError, RecursionError, StvgBenchError):  # a failed peek infers nothing: the read
+        return None  # reports what is wrong with the file
 
 
 def _top_level_string(text: str, key: str) -> str | None:

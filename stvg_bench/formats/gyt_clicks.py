@@ -57,9 +57,10 @@ def read_gyt_clicks(data: bytes, path, sha256: str, dataset) -> ActionPrediction
     for k, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("image_url"), str):
             raise FormatError("each click needs an 'image_url'", path=path, sample_id=f"entry {k}")
-        folder, name = entry["image_url"].rsplit("/", 2)[-2:]
+        parts = entry["image_url"].rsplit("/", 2)
+        folder, name = parts[-2:] if len(parts) > 1 else ("", parts[0])
         stem = name.rsplit(".", 1)[0]
-        if not stem.startswith(folder + "_"):
+        if not folder or not stem.startswith(folder + "_"):
             raise FormatError(f"cannot read video and second from {quote(entry['image_url'])}", path=path,
                               sample_id=f"entry {k}")
         second_text, _, step = stem[len(folder) + 1 :].partition("_")

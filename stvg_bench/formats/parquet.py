@@ -53,7 +53,7 @@ def _read_table(path: Path, columns: tuple[str, ...]):
         if sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups)) > max_input_bytes():
             raise too_large(path, "decompresses to")
         table = parquet.read()
-    except (pa.ArrowException, OSError) as exc:
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # a column name of invalid UTF-8
         raise InputFileError(f"not a readable Parquet file ({exc})", path=path) from None
     missing = [c for c in columns if c not in table.column_names]
     if missing:

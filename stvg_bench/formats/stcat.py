@@ -71,7 +71,7 @@ class StcatFormat(JsonPredictionFormat):
         try:
             with gc_paused():
                 parsed = _DECODER.decode(data)
-        except (msgspec.DecodeError, msgspec.ValidationError):
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):  # the exact path names it
             return None
         if escapes_outside(data) or not keys_written_once(data, ("predictions", "video_predictions")):
             return None

@@ -67,7 +67,7 @@ class TubedetrFormat(JsonPredictionFormat):
         with gc_paused():  # until the decoded objects are gone, so no collection walks them
             try:
                 parsed = _DECODER.decode(data)
-            except (msgspec.DecodeError, msgspec.ValidationError):
+            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):  # the exact path names it
                 return None
             columns = _columns(parsed, containers_in(data))
             del parsed
