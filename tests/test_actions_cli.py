@@ -17,7 +17,7 @@ def gyt_dir(tmp_path):
     videos = {
         "vid-a": {"segments": [("crack eggs", 2, 5), ("pour milk", 5, 8)],
                   "boxes": {s: (tuple(SQUARE), "crack eggs" if s < 5 else "pour milk") for s in range(2, 9)}},
-        "vid_b": {"segments": [("stir", 0, 3)], "boxes": {s: ((10, 10, 50, 60), "stir") for s in range(0, 4)}},
+        "vid_b": {"segments": [("stir", 0, 3)], "boxes": {s: ((10, 10, 50, 60), "stir") for s in range(4)}},
     }
     pools = {"vid-a": ["crack eggs", "background"], "vid_b": ["stir", "background"]}
     return write_gyt(tmp_path / "gyt", videos, sizes={"vid-a": [640, 480], "vid_b": [480, 640]}, pools=pools)
@@ -25,7 +25,7 @@ def gyt_dir(tmp_path):
 
 def spatial_points():
     return {"vid-a": {str(s): {"point": [50, 50]} for s in range(2, 9)},
-            "vid_b": {str(s): {"point": [20, 20]} for s in range(0, 4)}}
+            "vid_b": {str(s): {"point": [20, 20]} for s in range(4)}}
 
 
 def labels():
@@ -87,7 +87,7 @@ def test_iou_scores_from_boxes_and_heatmaps(run_cli, gyt_dir, tmp_path):
     heat = np.zeros((7, 7))
     heat[0, 0] = 1.0
     predictions = {"vid-a": {str(s): {"heatmap": heat.tolist(), "frame_size": [640, 480]} for s in range(2, 9)},
-                   "vid_b": {str(s): {"box": [10, 10, 50, 60]} for s in range(0, 4)}}
+                   "vid_b": {str(s): {"box": [10, 10, 50, 60]} for s in range(4)}}
     path = write_document(tmp_path / "p.json", "spatial", predictions)
     out = tmp_path / "r.json"
     args = ["score", path, "--dataset", "groundingyoutube", "--annotations", gyt_dir, "--task", "spatial"]

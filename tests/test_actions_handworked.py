@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from stvg_bench.core.errors import OptionError
-from stvg_bench.tasks.base import Evaluator
-from stvg_bench.formats import load_predictions
 from stvg_bench.data.actions import Tubes
+from stvg_bench.formats import load_predictions
 from stvg_bench.metrics import video_map
 from stvg_bench.metrics.heatmaps import argmax_point, upsample
+from stvg_bench.tasks.base import Evaluator
 
 from .gyt_helpers import load_gyt, write_document, write_gyt
 

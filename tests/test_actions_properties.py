@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stvg_bench.tasks.base import Evaluator
 from stvg_bench.formats import load_predictions
+from stvg_bench.tasks.base import Evaluator
 
 from .gyt_helpers import load_gyt, write_document, write_gyt
 

@@ -9,8 +9,8 @@ import pytest
 
 from stvg_bench.data.actions import normalise_step
 from stvg_bench.datasets import load_dataset
-from stvg_bench.tasks.base import Evaluator
 from stvg_bench.formats import load_predictions
+from stvg_bench.tasks.base import Evaluator
 
 from .conftest import SHARED_DATA
 from .gyt_helpers import write_document

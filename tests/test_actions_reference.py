@@ -7,11 +7,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from stvg_bench.tasks.base import Evaluator
 from stvg_bench.formats import load_predictions
 from stvg_bench.metrics import video_map
-from stvg_bench.protocols.actions import GYT
 from stvg_bench.metrics.heatmaps import argmax_point, upsample
+from stvg_bench.protocols.actions import GYT
+from stvg_bench.tasks.base import Evaluator
 
 from .gyt_helpers import load_gyt, write_document, write_gyt
 from .reference import slow_actions

@@ -8,10 +8,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from baselines.neural.detectors import Detector, cxcywh_to_xyxy_pixels, top_candidates  # noqa: E402
-from stvg_bench.core.errors import InputFileError, OptionError  # noqa: E402
+from baselines.neural.detectors import Detector, cxcywh_to_xyxy_pixels, top_candidates
+from stvg_bench.core.errors import InputFileError, OptionError
 
-from .neural_helpers import tiny_clip, tiny_grounding_dino, tiny_owlv2  # noqa: E402
+from .neural_helpers import tiny_clip, tiny_grounding_dino, tiny_owlv2
 
 FRAME_SIZE_WH = (640, 480)
 

@@ -11,8 +11,8 @@ import pytest
 from stvg_bench.data.tubes import GroundTruth
 from stvg_bench.datasets import load_dataset
 from stvg_bench.datasets.synthetic import make_predictions
-from stvg_bench.tasks.base import Evaluator
 from stvg_bench.formats import write_predictions
+from stvg_bench.tasks.base import Evaluator
 
 from .helpers import as_reference_predictions, hcstvg_proc, make_hcstvg_official
 from .reference import slow_stvg

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
-from stvg_bench.protocols.tubes import DENSE, STCAT, TUBEDETR
 
 from stvg_bench.core.errors import SampleIdError
 from stvg_bench.data.tube_table import tubedetr_sampled_frames
+from stvg_bench.protocols.tubes import DENSE, STCAT, TUBEDETR
 from stvg_bench.tasks.base import Evaluator
 
 from .helpers import preds, tiny_vidstg
@@ -52,7 +51,7 @@ def test_box_iou_half_overlap():
 def test_dense_interpolation_is_linear():
     # GT moves 1 px per frame: [f, 0, f + 10, 10]. Boxes given only at 0 and 10: the box at 5 is
     # [0,0,10,10] + 5/10 * ([10,0,20,10] - [0,0,10,10]) = [5, 0, 15, 10] = GT -> every IoU is 1.
-    moving = {f: [float(f), 0.0, f + 10.0, 10.0] for f in range(0, 11)}
+    moving = {f: [float(f), 0.0, f + 10.0, 10.0] for f in range(11)}
     dataset = tiny_vidstg(
         [{"video": "v", "target": 0, "frame_count": 50, "gt": (0, 10), "used": (0, 40)}], {("v", 0): moving}
     )
@@ -95,7 +94,7 @@ def test_inverted_and_empty_segments_score_zero():
 def test_dense_clips_segments_to_the_video():
     # fc = 100, P = [-5, 200) is clipped to [0, 100): tIoU = |G| / 100 = 10 / 100.
     dataset = one_sample()
-    result = metrics(dataset, preds({0: (-5, 200)}, {0: {f: SQUARE for f in range(0, 100)}}))
+    result = metrics(dataset, preds({0: (-5, 200)}, {0: {f: SQUARE for f in range(100)}}))
     assert result.metrics["all"]["m_tIoU"] == pytest.approx(0.1)
     assert result.warnings["clipped_segments"] == 1
 
@@ -103,7 +102,7 @@ def test_dense_clips_segments_to_the_video():
 def test_inverted_ground_truth_box_leaves_the_frame_set():
     # G = [0, 10) with the GT box of frame 3 inverted: F loses frame 3, so the numerator is 9 x 1 and
     # the denominator |[0, 10)| - 1 = 9 -> vIoU 1; gt_vIoU averages the 9 valid frames -> 1.
-    gt_boxes = {f: SQUARE for f in range(0, 11)}
+    gt_boxes = {f: SQUARE for f in range(11)}
     gt_boxes[3] = [10.0, 0.0, 0.0, 10.0]
     dataset = tiny_vidstg(
         [{"video": "v", "target": 0, "frame_count": 100, "gt": (0, 10), "used": (0, 50)}],
@@ -194,7 +193,7 @@ def test_stcat_copies_a_missing_last_box_and_drops_other_gaps():
             ("c", 0): {f: SQUARE for f in range(60, 71)},
         },
     )
-    boxes = {f: SQUARE for f in range(0, 100)}
+    boxes = {f: SQUARE for f in range(100)}
     predictions = preds({0: (10, 21), 1: (10, 21), 2: (60, 70)}, {0: boxes, 1: boxes, 2: boxes})
     result = metrics(dataset, predictions, STCAT)
     assert result.n_samples == 1 and result.warnings["stcat_dropped_sentences"] == 2

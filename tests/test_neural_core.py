@@ -10,13 +10,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from baselines.neural.batching import BatchSize, map_in_batches  # noqa: E402
-from baselines.neural.checkpoints import inspect_checkpoint, load_model  # noqa: E402
-from baselines.neural.images import ImageTransform  # noqa: E402
-from baselines.neural.precision import check_precision, torch_dtype  # noqa: E402
-from stvg_bench.core.errors import InputFileError, OptionError  # noqa: E402
+from baselines.neural.batching import BatchSize, map_in_batches
+from baselines.neural.checkpoints import inspect_checkpoint, load_model
+from baselines.neural.images import ImageTransform
+from baselines.neural.precision import check_precision, torch_dtype
+from stvg_bench.core.errors import InputFileError, OptionError
 
-from .neural_helpers import tiny_clip, tiny_grounding_dino  # noqa: E402
+from .neural_helpers import tiny_clip, tiny_grounding_dino
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stvg_bench.data.tubes import Predictions
-from stvg_bench.datasets import load_dataset
-from stvg_bench.datasets import synthetic
+from stvg_bench.datasets import load_dataset, synthetic
 from stvg_bench.datasets.synthetic import make_predictions
 from stvg_bench.tasks.base import Evaluator
 

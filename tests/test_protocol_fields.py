@@ -55,7 +55,7 @@ def flip(protocol, **changes):
 
 def test_clip_segments():
     # P = [-10, 20), G = [10, 20). Clipped to the video: P = [0, 20), tIoU = 10 / 20. Unclipped: 10 / 30.
-    dataset, predictions = vidstg(), preds({0: (-10, 20)}, {0: {f: SQUARE for f in range(0, 20)}})
+    dataset, predictions = vidstg(), preds({0: (-10, 20)}, {0: {f: SQUARE for f in range(20)}})
     assert scored(dataset, predictions, DENSE).metrics["all"]["m_tIoU"] == 0.5
     assert scored(dataset, predictions, flip(DENSE, clip_segments=False)).metrics["all"]["m_tIoU"] == 1 / 3
 
@@ -245,10 +245,10 @@ def tube_fingerprint(protocol) -> str:
     """Everything the tube cases above score under ``protocol`` (an error message counts as a score)."""
     cases = [
         (vidstg(), every_frame()),
-        (vidstg(box_frames=range(10, 20)), preds({0: (-10, 20)}, {0: {f: SQUARE for f in range(0, 30)}})),
+        (vidstg(box_frames=range(10, 20)), preds({0: (-10, 20)}, {0: {f: SQUARE for f in range(30)}})),
         (vidstg(), preds({0: (10, 20)}, {0: {10: SQUARE, 19: HALF}})),
         (vidstg(), preds({0: (10, 20)}, {0: {f: [0.0, 0.0, 10.0, 5.0] for f in range(30)}})),
-        (hcstvg_one_clip(), preds({0: (10, 20)}, {0: {f: SQUARE for f in range(0, 30)}})),
+        (hcstvg_one_clip(), preds({0: (10, 20)}, {0: {f: SQUARE for f in range(30)}})),
     ]
     out = []
     for dataset, predictions in cases:

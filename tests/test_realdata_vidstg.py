@@ -12,8 +12,8 @@ import pytest
 from stvg_bench.data.tubes import GroundTruth, Predictions
 from stvg_bench.datasets.synthetic import make_predictions
 from stvg_bench.datasets.vidstg import ADAPTER as VIDSTG
-from stvg_bench.tasks.base import Evaluator
 from stvg_bench.formats import load_predictions, write_predictions
+from stvg_bench.tasks.base import Evaluator
 
 from .helpers import as_reference_predictions
 from .reference import slow_stvg

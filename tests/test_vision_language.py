@@ -4,7 +4,6 @@ the patch path against the class-token path, batching, padding and precision, an
 from __future__ import annotations
 
 import json
-import socket
 
 import numpy as np
 import pytest
@@ -19,13 +18,7 @@ from .neural_helpers import tiny_clip, tiny_siglip
 FAMILIES = {"clip": tiny_clip, "siglip": tiny_siglip}
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("network access in a test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+pytestmark = pytest.mark.usefixtures("no_network")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ prediction files that ``stvg-bench score`` accepts, pinned numbers, the same byt
 from __future__ import annotations
 
 import json
-import socket
 
 import numpy as np
 import pytest
@@ -28,13 +27,7 @@ GYT_VIDEOS = {
 DURATION_S = {"v1": 5, "v2": 4}
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("network access in a test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+pytestmark = pytest.mark.usefixtures("no_network")
 
 
 @pytest.fixture(scope="module")

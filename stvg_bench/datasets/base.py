@@ -238,10 +238,10 @@ class Dataset:
         lengths = np.asarray(gt.gt_end_frame_exclusive) - np.asarray(gt.gt_start_frame)
         return {
             "samples": int(gt.n_samples),
-            "videos": int(len(np.unique(np.asarray(gt.video_id)))),
+            "videos": len(np.unique(np.asarray(gt.video_id))),
             "query types": {name: int(c) for name, c in zip(names, counts)},
             "frames in the ground-truth intervals": int(np.maximum(lengths, 0).sum()),
-            "ground-truth boxes": int(len(gt.box_xyxy)) if gt.has_boxes else "none (temporal only)",
+            "ground-truth boxes": len(gt.box_xyxy) if gt.has_boxes else "none (temporal only)",
         }
 
     def scoring_table(self, protocol: str | TubeProtocol) -> ScoringTable:
@@ -307,7 +307,7 @@ class ActionDataset:
         return {
             "videos": int(gt.n_videos),
             "step classes": max(len(gt.steps) - 1, 0),
-            "ground-truth segments": int(len(gt.segment_video)),
-            "spatial queries (boxed seconds scored)": int(len(gt.queries.second)),
+            "ground-truth segments": len(gt.segment_video),
+            "spatial queries (boxed seconds scored)": len(gt.queries.second),
             "box policy": gt.policy,
         }

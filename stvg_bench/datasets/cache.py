@@ -21,9 +21,9 @@ from pathlib import Path
 
 from ..core import atomic, cache_lru
 from ..core.cachedir import cache_root
-from ..core.progress import step
 from ..core.errors import InputFileError
 from ..core.jsonio import decompress, read_head, read_raw
+from ..core.progress import step
 from ..data import tubes as groundtruth
 from ..data.tubes import GroundTruth
 

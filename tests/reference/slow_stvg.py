@@ -177,7 +177,7 @@ def resolve(sample, protocol):
     if protocol == "dense":
         return True, (max(0, first), min(first + n, fc)), None, sample["box_at"], (0, fc)
     if protocol == "tubedetr":
-        shifted = lambda f, box_at=sample["box_at"]: box_at(f - 1)  # noqa: E731
+        shifted = lambda f, box_at=sample["box_at"]: box_at(f - 1)
         return True, (first + 1, first + 1 + n), set(tubedetr_frames(0, fc - 1, fc / 20)), shifted, None
     begin, closed_end = max(0, first), min(first + n - 1, fc - 1)
     if closed_end - begin + 1 != n:
