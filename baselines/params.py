@@ -10,23 +10,45 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from stvg_bench.core.errors import OptionError
+from stvg_bench.core.errors import OptionError, quote
 
 from .info import ParameterSpec
 
 
+#: At most 18 ASCII digits: Python's int() would also take other scripts' digits, '_' separators and blanks,
+#: and spend quadratic time on thousands of digits.
+_ASCII_INTEGER = re.compile(r"[0-9]{1,18}")
+_ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?|[+-]?(?:nan|inf|infinity)",
+                           re.IGNORECASE)
+
+
+def ascii_integer(text: str) -> int:
+    """A non-negative integer written in at most 18 ASCII digits; ValueError otherwise."""
+    if not _ASCII_INTEGER.fullmatch(text):
+        raise ValueError("must be a non-negative integer (ASCII digits)")
+    return int(text)
+
+
+def ascii_number(text: str) -> float:
+    """A decimal number in ASCII (``nan`` and ``inf`` too: the callers refuse them by name); ValueError
+    otherwise."""
+    if len(text) > 64 or not _ASCII_NUMBER.fullmatch(text):
+        raise ValueError("must be a decimal number (ASCII)")
+    return float(text)
+
+
 def _integer(text: str) -> int:
-    value = int(text)
-    if value < 0:
+    if text.startswith("-") and _ASCII_INTEGER.fullmatch(text[1:]):
         raise ValueError("must be a non-negative integer")
-    return value
+    return ascii_integer(text)
 
 
 def _number(text: str) -> float:
-    value = float(text)
+    value = ascii_number(text)
     if not math.isfinite(value):
         raise ValueError("must be a finite number")
     return value
@@ -76,10 +98,10 @@ def parse_parameters(runner: str, specs: Iterable[ParameterSpec], given: Iterabl
         name, sep, text = item.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise OptionError(f"--param expects name=value, got {item!r}")
+            raise OptionError(f"--param expects name=value, got {quote(item)}")
         if name not in specs:
             known = ", ".join(specs) or "none"
-            raise OptionError(f"{runner} has no parameter {name!r} (its parameters: {known})")
+            raise OptionError(f"{runner} has no parameter {quote(name)} (its parameters: {known})")
         if name in seen:
             raise OptionError(f"--param {name} is given twice")
         seen.add(name)
@@ -87,9 +109,9 @@ def parse_parameters(runner: str, specs: Iterable[ParameterSpec], given: Iterabl
         try:
             value = VALUE_KINDS[spec.kind](text)
         except ValueError as exc:
-            raise OptionError(f"{runner}: --param {name}={text!r}: {exc}") from None
+            raise OptionError(f"{runner}: --param {name}={quote(text)}: {exc}") from None
         if spec.choices and value not in spec.choices:
-            raise OptionError(f"{runner}: --param {name} must be one of {', '.join(spec.choices)}, got {text!r}")
+            raise OptionError(f"{runner}: --param {name} must be one of {', '.join(spec.choices)}, got {quote(text)}")
         values[name] = value
     return values
 

@@ -25,9 +25,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from stvg_bench.core.errors import OptionError
+from stvg_bench.core.errors import OptionError, quote
 from stvg_bench.data.tube_table import tubedetr_sampled_frames
 from stvg_bench.protocols.tubes import TUBEDETR
+
+from .params import ascii_integer, ascii_number
 
 
 @dataclass(frozen=True)
@@ -96,18 +98,28 @@ RULES: dict[str, tuple[str, Callable[[FramePlan, object], np.ndarray]]] = {
 }
 
 
+def _parsed(parse, argument: str, default):
+    """``parse(argument)``, ``default`` for an empty one, -1 (refused by the callers) for a malformed one."""
+    if not argument:
+        return default
+    try:
+        return parse(argument)
+    except ValueError:
+        return -1
+
+
 def parse_rule(text: str) -> FramePlan:
     """``tubedetr``, ``fps:N``, ``every``, ``every:K`` or ``seconds`` as a plan (no cap); ValueError if not."""
     name, _, argument = text.strip().partition(":")
     if name not in RULES:
-        raise ValueError(f"unknown frame plan {text!r}; choose tubedetr, fps:N, every[:K]")
+        raise ValueError(f"unknown frame plan {quote(text)}; choose tubedetr, fps:N, every[:K]")
     if name == "fps":
-        fps = float(argument) if argument else 0.0
+        fps = _parsed(ascii_number, argument, 0.0)
         if not fps > 0 or not np.isfinite(fps):
             raise ValueError("fps:N needs a positive number of frames per second")
         return FramePlan("fps", fps=fps)
     if name == "every":
-        stride = int(argument) if argument else 1
+        stride = _parsed(ascii_integer, argument, 1)
         if stride < 1:
             raise ValueError("every:K needs a positive integer K")
         return FramePlan("every", stride=stride)

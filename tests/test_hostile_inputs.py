@@ -39,8 +39,9 @@ class Work:
     """The inputs of one case, all under ``root``: a results file that exists already, writers of small valid
     files, and the option lists that name the datasets."""
 
-    def __init__(self, root: Path, synthetic_document: dict, shared_data: Path) -> None:
+    def __init__(self, root: Path, synthetic_document: dict, shared_data: Path, monkeypatch) -> None:
         self.root = root
+        self.setenv = monkeypatch.setenv
         self.synthetic_document = synthetic_document
         self.shared_data = shared_data
         self.out = root / "results.json"
@@ -120,8 +121,8 @@ def synthetic_document():
 
 
 @pytest.fixture
-def work(tmp_path, synthetic_document, shared_data):
-    work = Work(tmp_path, synthetic_document, shared_data)
+def work(tmp_path, synthetic_document, shared_data, monkeypatch):
+    work = Work(tmp_path, synthetic_document, shared_data, monkeypatch)
     yield work
     work.release_feeders()
 
@@ -393,7 +394,20 @@ def _(w):
 @case("annotations/nan-fps")
 def _(w):
     args, path, _ = vidstg_annotations(w, lambda e: e[1].__setitem__("fps", float("nan")))
-    return args, (f"{path}: not valid JSON",)
+    return args, (f"{path}: not valid JSON: NaN is not a JSON number", ", in field 'fps'")
+
+
+@case("annotations/minus-infinity-bbox-literal")
+def _(w):
+    entries = synthetic.make_entries(4, seed=5)
+    layout = synthetic.tubedetr_layout(entries, synthetic.make_vidor(entries, seed=5))
+    trajectory = next(iter(next(iter(layout["trajectories"].values())).values()))
+    next(iter(trajectory.values()))["bbox"][2] = float("-inf")
+    path = w.write("test.json", json.dumps(layout).encode())
+    return ("score", w.tubes(), "--dataset", "vidstg", "--annotations", path), (
+        f"{path}: not valid JSON: -Infinity is not a JSON number (write a finite number) at line 1, column ",
+        ", in field 'bbox'",
+    )
 
 
 @case("annotations/zero-frame-count")
@@ -431,6 +445,30 @@ def _(w):
             ),
         ),
     )
+
+
+def tubedetr_with_frame_key(w, key: str) -> tuple:
+    entries = synthetic.make_entries(4, seed=5)
+    layout = synthetic.tubedetr_layout(entries, synthetic.make_vidor(entries, seed=5))
+    video = layout["videos"][0]
+    layout["trajectories"][video["original_video_id"]][str(video["target_id"])][key] = {"bbox": [1, 2, 3, 4]}
+    path = w.write("test.json", layout)
+    where = f"trajectories['{video['original_video_id']}']['{video['target_id']}']"
+    return ("score", w.tubes(), "--dataset", "vidstg", "--annotations", path), (
+        f"{path}: {where} has frame key ",
+        ": not an ASCII-digit frame key",
+    )
+
+
+@case("annotations/arabic-indic-trajectory-frame-key")
+def _(w):
+    args, expected = tubedetr_with_frame_key(w, "\u0661\u0662")
+    return args, (*expected, "'\u0661\u0662'")
+
+
+@case("annotations/long-fullwidth-trajectory-frame-key")
+def _(w):
+    return tubedetr_with_frame_key(w, "\uff11" * 500)
 
 
 @case("annotations/gt-frames-outside-the-video-vidor")
@@ -856,6 +894,139 @@ def _(w):
     )
 
 
+# -- the other commands: cache, datasets, leaderboard, baseline, annotate (second round) ---------------------
+
+
+@case("commands/cache-list-root-is-a-file")
+def _(w):
+    w.setenv("STVG_BENCH_CACHE", str(w.out))
+    return ("cache", "list"), (f"the cache root {w.out} ($STVG_BENCH_CACHE or its default) is not a directory",)
+
+
+@case("commands/cache-clear-root-is-a-file")
+def _(w):
+    w.setenv("STVG_BENCH_CACHE", str(w.out))
+    return ("cache", "clear", "--all"), (f"the cache root {w.out} ", "is not a directory")
+
+
+@case("commands/cache-clear-age-of-5000-digits")
+def _(w):
+    w.setenv("STVG_BENCH_CACHE", str(w.root / "cache"))
+    return ("cache", "clear", "--older-than", "9" * 5000 + "d"), (
+        "argument --older-than: expected an age such as 7d, 12h or 30m (units s, m, h, d, w), got '9999",
+    )
+
+
+def leaderboard_with_entry(w, content: bytes) -> tuple:
+    """A leaderboards folder under ``w.root`` whose one entry file holds ``content``; ``build`` arguments."""
+    folder = w.root / "boards" / "entries" / "vidstg"
+    folder.mkdir(parents=True)
+    path = folder / "adws.toml"
+    path.write_bytes(content)
+    return ("leaderboard", "build", "--root", w.root / "boards", "--data", w.root / "data"), path
+
+
+ENTRY = b"""schema_version = 1
+name = "adws"
+method = "ADWS"
+dataset = "vidstg"
+supervision = "weakly"
+
+[paper]
+title = "A title"
+venue = "ACM MM"
+year = 2020
+
+[sources.jin-mu]
+citation = "Jin, Mu. ECCV 2024"
+
+[[reported]]
+source = "jin-mu"
+table = "Table 1"
+task = "tube-grounding"
+split = "test"
+query_type = "declarative"
+printed_as = "ADWS"
+
+[reported.values]
+m_vIoU = "8.96"
+"""
+
+
+@case("commands/leaderboard-entry-nested-too-deeply")
+def _(w):
+    args, path = leaderboard_with_entry(w, b"a = " + b"[" * 100_000 + b"]" * 100_000)
+    return args, (f"{path}: not valid TOML (nested too deeply)",)
+
+
+@case("commands/leaderboard-entry-method-with-a-bell")
+def _(w):
+    args, path = leaderboard_with_entry(w, ENTRY.replace(b'"ADWS"', b'"AD\\u0007WS"', 1))
+    return args, (f"{path}: method: 'AD\\x07WS' holds a control character",)
+
+
+@case("commands/leaderboard-entry-source-key-with-an-escape")
+def _(w):
+    args, path = leaderboard_with_entry(w, ENTRY.replace(b'citation = "Jin', b'citation = "\\u001b[2JJin'))
+    return args, (f"{path}: sources/jin-mu/citation: ", "holds a control character")
+
+
+def baseline_run(w, *options) -> tuple:
+    """``baseline run full-frame`` on the synthetic dataset with ``options``."""
+    return ("baseline", "run", "full-frame", "--dataset", "synthetic", "--out", w.root / "run.json", *options)
+
+
+BASELINE_OPTION_CASES = {
+    "max-frames-arabic-indic": (
+        ("--param", "max_frames=\u0663"),
+        "full-frame: --param max_frames='\u0663': must be a non-negative integer (ASCII digits)",
+    ),
+    "max-frames-with-underscores": (("--param", "max_frames=1_000"), "max_frames='1_000': must be a non-negative"),
+    "max-frames-of-5000-digits": (("--param", "max_frames=" + "9" * 5000), "max_frames='9999"),
+    "every-k-arabic-indic": (("--param", "frame_plan=every:\u0663"), "every:K needs a positive integer K"),
+    "frame-plan-of-5000-characters": (("--param", "frame_plan=" + "x" * 5000), "unknown frame plan 'xxx"),
+    "unknown-parameter-of-5000-characters": (("--param", "y" * 5000 + "=1"), "full-frame has no parameter 'yyy"),
+    "batch-size-zero": (("--batch-size", "0"), "--batch-size must be at least 1, got 0"),
+    "nan-frames-fps": (("--frames-fps", "nan"), "--frames-fps must be a positive finite number, got nan"),
+    "zero-frames-fps": (("--frames-fps", "0"), "--frames-fps must be a positive finite number, got 0.0"),
+    "nan-gpus-per-worker": (("--gpus-per-worker", "nan"), "--gpus-per-worker must be a finite number of at least 0"),
+    "zero-workers": (("--workers", "0"), "--workers must be at least 1, got 0"),
+    "frame-sizes-for-a-tube-dataset": (
+        ("--frame-sizes", "sizes.json"),
+        "synthetic releases its frame sizes; --frame-sizes is for datasets without them",
+    ),
+}
+
+
+def _baseline_option_case(name: str, options: tuple, expected: str) -> None:
+    @case(f"commands/baseline-run-{name}")
+    def _(w):
+        w.write("sizes.json", {"v": [1, 2]})
+        resolved = [str(w.root / o) if o == "sizes.json" else o for o in options]
+        return baseline_run(w, *resolved), (expected,)
+
+
+for _name, (_options, _expected) in BASELINE_OPTION_CASES.items():
+    _baseline_option_case(_name, _options, _expected)
+
+
+@case("commands/baseline-run-frame-sizes-with-a-duplicate-video")
+def _(w):
+    path = w.shared_data / "youcook2_interactions" / "youcook2_interactions.json"
+    sizes = w.write("sizes.json", b'{"vid": [640, 480], "vid": [320, 240]}')
+    return (
+        "baseline", "run", "center-point", "--dataset", "youcook2-interactions", "--annotations", path,
+        "--out", w.root / "run.json", "--frame-sizes", sizes,
+    ), (f"{sizes}: duplicate video 'vid' in one JSON object",)
+
+
+@case("commands/baseline-show-manifest-nested-too-deeply")
+def _(w):
+    (w.root / "run").mkdir()
+    manifest = w.write("run/manifest.json", b"[" * 1_000_000)
+    return ("baseline", "show", w.root / "run"), (f"{manifest}: not a readable run manifest (JSON nested too deeply)",)
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_hostile_input(name, work, run_cli):
     args, expected = CASES[name](work)
@@ -875,7 +1046,9 @@ def test_every_class_has_two_cases():
     classes: dict[str, int] = {}
     for name in CASES:
         classes[name.partition("/")[0]] = classes.get(name.partition("/")[0], 0) + 1
-    assert set(classes) == {"empty", "ids", "limits", "annotations", "options", "outputs", "actions", "fuzz"}
+    assert set(classes) == {
+        "empty", "ids", "limits", "annotations", "options", "outputs", "actions", "fuzz", "commands"
+    }
     assert min(classes.values()) >= 2, classes
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from stvg_bench import __version__
 from stvg_bench.core import atomic
 from stvg_bench.core.errors import InputFileError
+from stvg_bench.core.jsonio import read_raw
 from stvg_bench.core.provenance import git_commit
 
 MANIFEST_FORMAT = "stvg-bench/run-manifest"
@@ -67,12 +68,14 @@ def read(path: Path) -> dict:
     path = Path(path)
     if path.is_dir():
         path = path / MANIFEST_NAME
+    if not path.exists():
+        raise InputFileError("no run manifest here (a run directory holds manifest.json)", path=path)
     try:
-        manifest = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputFileError("no run manifest here (a run directory holds manifest.json)", path=path) from None
-    except (OSError, ValueError) as exc:
+        manifest = json.loads(read_raw(path).decode("utf-8"))  # read_raw: bounded by the input limit
+    except ValueError as exc:
         raise InputFileError(f"not a readable run manifest ({exc})", path=path) from None
+    except RecursionError:
+        raise InputFileError("not a readable run manifest (JSON nested too deeply)", path=path) from None
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
         raise InputFileError(f"not an {MANIFEST_FORMAT} file", path=path)
     if manifest.get("version") != MANIFEST_VERSION:

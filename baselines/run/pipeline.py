@@ -9,6 +9,7 @@ selected sample has its shard, atomically, never over an input.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import signal
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stvg_bench.core.errors import AnnotationError, InputFileError, OptionError, StvgBenchError
+from stvg_bench.core.jsonio import check_no_duplicates, loads_exact
 from stvg_bench.core.registry import load_reference
 from stvg_bench.datasets import load_dataset
 from stvg_bench.datasets.base import MAX_FRAME_SIDE, decode_annotation
@@ -140,6 +142,7 @@ def _read_frame_sizes(path: str) -> tuple[dict[str, tuple[int, int]], dict]:
     source = AnnotationFile(path)
     sizes = decode_annotation(source.data(), dict[str, tuple[int, int]], source.path,
                               "frame sizes file ({video: [width, height]})")
+    check_no_duplicates(loads_exact(source.data(), source.path), source.path, "video")
     for video, (width, height) in sizes.items():
         if not (1 <= width <= MAX_FRAME_SIDE and 1 <= height <= MAX_FRAME_SIDE):
             raise AnnotationError(f"frame size {width}x{height}: a side has 1 to {MAX_FRAME_SIDE:,} pixels",
@@ -173,6 +176,17 @@ def _frame_sizes(request: RunRequest, runner: str, info, dataset, source) -> tup
         return sizes, {"from": "videos", "sha256": canonical_sha256(sizes)}
     raise OptionError(f"{runner}: {dataset.name} releases no frame sizes (its boxes reach 1920x1080): pass "
                       "--frame-sizes FILE (JSON {video: [width, height]}) or --videos DIR to read them from the videos")
+
+
+def _check_execution_numbers(request: RunRequest) -> None:
+    """Refuse a NaN, infinite or out-of-range --frames-fps, --workers or --gpus-per-worker before any work,
+    whether or not this run uses it."""
+    if request.frames_fps is not None and not (math.isfinite(request.frames_fps) and request.frames_fps > 0):
+        raise OptionError(f"--frames-fps must be a positive finite number, got {request.frames_fps}")
+    if request.workers < 1:
+        raise OptionError(f"--workers must be at least 1, got {request.workers}")
+    if not (math.isfinite(request.gpus_per_worker) and request.gpus_per_worker >= 0):
+        raise OptionError(f"--gpus-per-worker must be a finite number of at least 0, got {request.gpus_per_worker}")
 
 
 def _executor(request: RunRequest, batch_size: int):
@@ -231,9 +245,10 @@ def run(request: RunRequest) -> RunResult:
         raise OptionError(f"{request.runner} needs --checkpoint {'FILE' if external else 'DIR'}")
     if request.limit is not None and request.limit < 1:
         raise OptionError(f"--limit must be a positive number of samples, got {request.limit}")
+    _check_execution_numbers(request)
     out = Path(request.out)
     _check_out(out, [request.annotations, request.fit_annotations, request.frame_sizes])
-    batch_size = request.batch_size or info.default_batch_size
+    batch_size = info.default_batch_size if request.batch_size is None else request.batch_size
     if batch_size < 1:
         raise OptionError(f"--batch-size must be at least 1, got {batch_size}")
     executor = _executor(request, batch_size)
@@ -263,6 +278,8 @@ def run(request: RunRequest) -> RunResult:
 
     extra_inputs: dict = {}
     if dataset.family == "tubes":
+        if request.frame_sizes is not None:
+            raise OptionError(f"{dataset.name} releases its frame sizes; --frame-sizes is for datasets without them")
         samples = tube_samples(dataset, with_truth=info.is_oracle)
     else:
         sizes, record = _frame_sizes(request, request.runner, info, dataset, source)

@@ -13,10 +13,10 @@ import re
 import sys
 import time
 
-from ..core.errors import quote
+from ..core.errors import OptionError, quote
 
 AGE_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-AGE_PART = re.compile(r"([0-9]+)([smhdw])")
+AGE_PART = re.compile(r"([0-9]{1,9})([smhdw])")  # at most 999,999,999 of a unit: int() stays cheap
 SHOWN_AGE_UNITS = ("d", "h", "m", "s")
 SIZE_UNITS = ("kB", "MB", "GB", "TB")
 log = logging.getLogger("stvg_bench")
@@ -98,14 +98,23 @@ def _folder(kind, found) -> str:
     return ", ".join(f"{entry.name}/" for entry in found) or "<dataset>/"
 
 
+def _checked_root():
+    """The cache root; refused if something other than a directory is there."""
+    from ..core.cachedir import ROOT_VARIABLE, cache_root
+
+    root = cache_root()
+    if root.exists() and not root.is_dir():
+        raise OptionError(f"the cache root {root} (${ROOT_VARIABLE} or its default) is not a directory")
+    return root
+
+
 def run_list(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
     from ..core.cache_entries import KINDS, entries, unclaimed_names
-    from ..core.cachedir import cache_root
 
-    cap_line, root, now = _cap_line(), cache_root(), time.time()
+    cap_line, root, now = _cap_line(), _checked_root(), time.time()
     table = Table(title_justify="left")
     for column, justify in (("kind", "left"), ("recomputable", "left"), ("entries", "right"), ("size", "right"),
                             ("oldest use", "right"), ("newest use", "right"), ("path (under the root)", "left")):
@@ -152,14 +161,13 @@ def _counted(count: int) -> str:
 
 def run_clear(args) -> int:
     from ..core.cache_entries import KINDS, entries
-    from ..core.cachedir import cache_root
 
     if args.kind:
         kinds = [kind for kind in KINDS if kind.name in args.kind]
     else:
         kinds = [kind for kind in KINDS if args.all or kind.recomputable]
     cutoff = None if args.older_than is None else time.time() - args.older_than
-    root, verb = cache_root(), "would remove" if args.dry_run else "removed"
+    root, verb = _checked_root(), "would remove" if args.dry_run else "removed"
     everything = []
     for kind in kinds:
         chosen = [entry for entry in entries(kind, root) if cutoff is None or entry.last_use_unix_seconds < cutoff]

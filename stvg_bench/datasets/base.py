@@ -24,7 +24,7 @@ from ..core.errors import (
     quote,
 )
 from ..core.geometry import MAX_COORDINATE
-from ..core.jsonio import gc_paused
+from ..core.jsonio import gc_paused, line_column, nearest_keys
 from ..data import tube_table
 from ..data.actions import ActionGroundTruth
 from ..data.tube_table import ScoringTable
@@ -43,9 +43,31 @@ def decode_annotation(data: bytes, type_, path: Path, what: str):
     except msgspec.ValidationError as exc:
         raise AnnotationError(f"invalid {what}: {exc}", path=path) from None
     except msgspec.DecodeError as exc:
-        raise InputFileError(f"not valid JSON: {exc}", path=path) from None
+        raise InputFileError(f"not valid JSON: {_malformed_where(data, str(exc))}", path=path) from None
     except RecursionError:
         raise InputFileError("JSON nested too deeply", path=path) from None
+
+
+_BYTE_OFFSET = re.compile(r"\(byte (\d+)\)$")
+_NON_FINITE_LITERAL = re.compile(rb"-?(?:NaN|Infinity)")
+
+
+def _malformed_where(data: bytes, reason: str) -> str:
+    """msgspec's ``reason`` with its ``(byte N)`` given as line and column, a NaN or Infinity literal named
+    as such, and the key the broken value belongs to (the nearest one written before it)."""
+    offset = _BYTE_OFFSET.search(reason)
+    if offset is None:
+        return reason
+    at = int(offset.group(1))
+    literal = _NON_FINITE_LITERAL.match(data, at - 1 if data[at - 1 : at] == b"-" else at)
+    if literal is not None:
+        reason = f"{literal.group().decode()} is not a JSON number (write a finite number)"
+        at = literal.start()
+    else:
+        reason = reason[: offset.start()].rstrip()
+    keys = nearest_keys(data, at, window=4096)
+    field = f", in field {quote(keys[-1][0])}" if keys else ""
+    return f"{reason} at {line_column(data, at)}{field}"
 
 
 #: Limits on what an annotation file may claim, so that a hostile or corrupt file is refused before

@@ -417,13 +417,14 @@ def _tubedetr_trajectory(
         raise AnnotationError(f"invalid {where}: {reason}", path=path) from None
     if not frames:
         return SparseTrajectory(np.zeros(0, dtype=np.int64), np.zeros((0, 4)))
-    frame_ids = parse_ids(list(frames))
-    if frame_ids is None or frame_ids.max() >= frame_count:
-        raise AnnotationError(
-            f"trajectories[{quote(video)}][{quote(str(target))}] has frame keys outside 0-{frame_count - 1}", path=path
-        )
-    boxes_xywh = np.array([f.bbox for f in frames.values()], dtype=np.float64)
     where = f"trajectories[{quote(video)}][{quote(str(target))}]"
+    frame_ids = parse_ids(list(frames))
+    if frame_ids is None:
+        key = next(k for k in frames if parse_ids([k]) is None)
+        raise AnnotationError(f"{where} has frame key {quote(key)}: not an ASCII-digit frame key", path=path)
+    if frame_ids.max() >= frame_count:
+        raise AnnotationError(f"{where} has frame keys outside 0-{frame_count - 1}", path=path)
+    boxes_xywh = np.array([f.bbox for f in frames.values()], dtype=np.float64)
     check_box_values(boxes_xywh, path, lambda row: video, where)
     boxes = xywh_to_xyxy(boxes_xywh)
     return SparseTrajectory(frame_ids, boxes)

@@ -11,13 +11,14 @@ most one file per task. Reading never opens prediction files: that is
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from ..core.errors import StvgBenchError
+from ..core.errors import StvgBenchError, quote
 from .boards import BOARDS_BY_ID, Board
 
 UNRANKED_SUPERVISION = ("oracle", "human")
@@ -111,6 +112,24 @@ def validate_document(document: dict, path: Path) -> None:
         raise EntryError(f"{where}: {first.message}", path=path)
 
 
+def refuse_control_characters(document: dict, path: Path) -> None:
+    """Refuse a key or string holding a control character other than newline and tab (the boards, pages and
+    plots would show it raw or not at all), naming where it is."""
+    pending: list[tuple[str, object]] = [("", document)]
+    while pending:
+        where, value = pending.pop()
+        if isinstance(value, dict):
+            pending += [(f"{where}/{key}".lstrip("/"), key) for key in value]
+            pending += [(f"{where}/{key}".lstrip("/"), item) for key, item in value.items()]
+        elif isinstance(value, list):
+            pending += [(f"{where}/{index}".lstrip("/"), item) for index, item in enumerate(value)]
+        elif isinstance(value, str) and _CONTROL.search(value):
+            raise EntryError(f"{where or '(top level)'}: {quote(value)} holds a control character", path=path)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def read_entry(path: Path) -> Entry:
     """Read, validate and check one entry file."""
     path = Path(path)
@@ -120,6 +139,9 @@ def read_entry(path: Path) -> Entry:
         raise EntryError(f"cannot read the entry ({exc})", path=path) from None
     except tomllib.TOMLDecodeError as exc:
         raise EntryError(f"not valid TOML ({exc})", path=path) from None
+    except RecursionError:
+        raise EntryError("not valid TOML (nested too deeply)", path=path) from None
+    refuse_control_characters(document, path)
     validate_document(document, path)
     return checked_entry(document, path)
 
