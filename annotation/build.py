@@ -17,6 +17,7 @@ pushing twice never duplicates a task.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -118,7 +119,7 @@ def build(
     directory of ``<video>.<ext>`` files / ``<video>/`` frame folders. Frames go to
     ``document_root/<name of out_dir>`` (``document_root``: ``frames/`` beside ``out_dir`` by default).
     """
-    if package_size < 1 or margin < 0 or frames_fps <= 0:
+    if package_size < 1 or margin < 0 or not (math.isfinite(frames_fps) and frames_fps > 0):
         raise OptionError("--package-size must be >= 1, --margin >= 0 and --frames-fps > 0")
     source, out_dir = Path(source), Path(out_dir).resolve()
     document_root = Path(document_root if document_root is not None else out_dir.parent / "frames").resolve()
@@ -173,7 +174,7 @@ def load(directory: Path) -> Build:
     except FileNotFoundError:
         raise InputFileError(f"not a build directory (no {MANIFEST} or {TASKS}); run `stvg-bench annotate build`",
                              path=directory) from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise InputFileError(f"damaged build ({exc})", path=directory) from None
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
         raise AnnotationInputError("not an stvg-bench annotation build", path=manifest_path)

@@ -55,6 +55,12 @@ class MarginRule:
     fraction: float | None = None
     pixels: float | None = None
 
+    def __post_init__(self) -> None:
+        if self.fraction is not None and not (math.isfinite(self.fraction) and 0 <= self.fraction <= 1):
+            raise OptionError(f"--margin-fraction must be a number in [0, 1], got {self.fraction}")
+        if self.pixels is not None and not (math.isfinite(self.pixels) and self.pixels >= 0):
+            raise OptionError(f"--margin-px must be a finite number of pixels, at least 0, got {self.pixels}")
+
     def margins(self, width: int, height: int) -> tuple[float, float]:
         if self.pixels is not None:
             return self.pixels, self.pixels
@@ -75,7 +81,9 @@ class Parameters:
     spread_threshold: float = 50_000.0
 
     def __post_init__(self) -> None:
-        if self.threshold < 1 or self.bandwidth <= 0 or self.heatmap_stride < 1 or self.spread_threshold < 0:
+        finite = math.isfinite(self.bandwidth) and math.isfinite(self.spread_threshold)
+        if not (finite and self.threshold >= 1 and self.bandwidth > 0 and self.heatmap_stride >= 1
+                and self.spread_threshold >= 0):
             raise OptionError("threshold >= 1, bandwidth > 0, heatmap stride >= 1 and spread threshold >= 0")
 
 

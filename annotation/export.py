@@ -21,7 +21,7 @@ from pathlib import Path
 
 from stvg_bench.core import atomic
 from stvg_bench.core.errors import InputFileError
-from stvg_bench.core.jsonio import dumps_pretty
+from stvg_bench.core.jsonio import dumps_pretty, read_raw
 
 from .build import Build
 from .errors import AnnotationInputError
@@ -54,12 +54,13 @@ def latest_snapshot(directory: Path) -> Path:
 
 
 def read_snapshot(path: Path) -> list[dict]:
+    data = read_raw(path)  # one line for a missing file, a directory, a file past the input limit
     try:
-        tasks = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise InputFileError("no such file", path=path) from None
+        tasks = json.loads(data.decode("utf-8"))
     except ValueError as exc:
         raise AnnotationInputError(f"broken export: not valid JSON ({exc})", path=path) from None
+    except RecursionError:
+        raise AnnotationInputError("broken export: not valid JSON (nested too deeply)", path=path) from None
     if not isinstance(tasks, list):
         raise AnnotationInputError("broken export: expected a list of tasks", path=path)
     return tasks

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stvg_bench.core.errors import InputFileError
+from stvg_bench.core.jsonio import read_raw
 
 from .errors import AnnotationInputError
 from .extra import require
@@ -51,12 +52,13 @@ class Frame:
 
 def read_segments(path: Path) -> dict[str, list[Segment]]:
     """Segments per video from a ``seg.json``-layout file."""
+    data = read_raw(path)  # one line for a missing file, a directory, a file past the input limit
     try:
-        raw = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise InputFileError("no such file", path=path) from None
+        raw = json.loads(data.decode("utf-8"))
     except ValueError as exc:
         raise InputFileError(f"not valid JSON ({exc})", path=path) from None
+    except RecursionError:
+        raise InputFileError("not valid JSON (nested too deeply)", path=path) from None
     if not isinstance(raw, dict):
         raise AnnotationInputError("expected {video: [{segment, id, sentence}, ...]}", path=path)
     out = {}

@@ -38,7 +38,7 @@ def recorded_projects(build_dir: Path) -> dict[str, dict[str, int]]:
     try:
         records = json.loads(path.read_text())
         return {str(url): {str(t): int(i) for t, i in titles.items()} for url, titles in records.items()}
-    except (ValueError, TypeError, AttributeError) as exc:
+    except (OSError, ValueError, TypeError, AttributeError, RecursionError) as exc:
         raise InputFileError(f"damaged record of the job's projects ({exc})", path=path) from None
 
 

@@ -40,7 +40,7 @@ def _records(path: Path, what: str, key: str | None = None) -> list[dict]:
         records = content[key] if key is not None else content
     except FileNotFoundError:
         raise InputFileError(f"no such file ({what})", path=path) from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise InputFileError(f"not {what} ({type(exc).__name__}: {exc})", path=path) from None
     for position, record in enumerate(records if isinstance(records, list) else [None]):
         if not isinstance(record, dict) or not all(k in record for k in FRAME_FIELDS):

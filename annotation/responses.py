@@ -85,7 +85,7 @@ def read_exclusions(path: Path) -> dict:
     except FileNotFoundError:
         raise InputFileError(f"no report of excluded annotations beside the responses ({report.name}): "
                              "pull or parse again", path=report) from None
-    except (ValueError, TypeError, KeyError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, RecursionError) as exc:
         raise InputFileError(f"damaged report of excluded annotations ({exc})", path=report) from None
 
 

@@ -1027,6 +1027,98 @@ def _(w):
     return ("baseline", "show", w.root / "run"), (f"{manifest}: not a readable run manifest (JSON nested too deeply)",)
 
 
+def annotation_build(w) -> Path:
+    """A Label Studio build of a 12 s video (no server): what ``annotate parse`` and ``derive`` read."""
+    from annotation import build as builds
+
+    from .annotation_helpers import write_segments, write_video
+
+    video = write_video(w.root / "vid.mp4")
+    segments = write_segments(w.root / "seg.json", {"vid": [("crack_eggs", 2, 5)]})
+    return builds.build(video, segments, w.root / "job", video_id="vid", margin=1).directory
+
+
+@case("commands/annotate-parse-export-nested-too-deeply")
+def _(w):
+    build = annotation_build(w)
+    export = w.write("export.json", b"[" * 1_000_000)
+    return ("annotate", "parse", export, "--build", build, "--out", w.root / "responses.csv"), (
+        f"{export}: broken export: not valid JSON (nested too deeply)",
+    )
+
+
+@case("commands/annotate-parse-export-is-a-directory")
+def _(w):
+    build = annotation_build(w)
+    return ("annotate", "parse", w.root, "--build", build, "--out", w.root / "responses.csv"), (
+        f"{w.root}: is a directory, expected a file",
+    )
+
+
+@case("commands/annotate-build-segments-nested-too-deeply")
+def _(w):
+    segments = w.write("seg.json", b'{"vid": ' + b"[" * 1_000_000)
+    return ("annotate", "build", w.root / "vid.mp4", "--segments", segments, "--out", w.root / "job"), (
+        f"{segments}: not valid JSON (nested too deeply)",
+    )
+
+
+@case("commands/annotate-build-segments-is-a-directory")
+def _(w):
+    (w.root / "segments").mkdir()
+    return ("annotate", "build", w.root / "vid.mp4", "--segments", w.root / "segments", "--out", w.root / "job"), (
+        f"{w.root / 'segments'}: is a directory, expected a file",
+    )
+
+
+@case("commands/datasets-fetch-from-an-empty-path")
+def _(w):
+    return ("datasets", "fetch", "vidstg", "--from", "", "--cache-dir", w.root / "cache"), (
+        "--from is empty: name the mirror directory",
+    )
+
+
+@case("commands/datasets-fetch-from-a-file")
+def _(w):
+    return ("datasets", "fetch", "vidstg", "--from", w.out, "--cache-dir", w.root / "cache"), (
+        f"{w.out}: mirror directory not found",
+    )
+
+
+@case("commands/annotate-build-nan-frames-fps")
+def _(w):
+    video = annotation_build(w).parent / "vid.mp4"
+    return (
+        "annotate", "build", video, "--segments", w.root / "seg.json", "--out", w.root / "job2", "--frames-fps", "nan",
+    ), ("--package-size must be >= 1, --margin >= 0 and --frames-fps > 0",)
+
+
+def annotate_derive(w, *options) -> tuple:
+    """``annotate derive`` of a build with no responses (the options are refused first)."""
+    build = annotation_build(w)
+    responses = w.write("responses.csv", b"")
+    return ("annotate", "derive", "--build", build, "--responses", responses, "--out", w.root / "derived", *options)
+
+
+DERIVE_OPTION_CASES = {
+    "nan-margin-fraction": (("--margin-fraction", "nan"), "--margin-fraction must be a number in [0, 1], got nan"),
+    "margin-fraction-above-one": (("--margin-fraction", "2"), "--margin-fraction must be a number in [0, 1], got 2.0"),
+    "infinite-margin-px": (("--margin-px", "inf"), "--margin-px must be a finite number of pixels, at least 0, got inf"),
+    "nan-bandwidth": (("--bandwidth", "nan"), "threshold >= 1, bandwidth > 0, heatmap stride >= 1 and spread threshold"),
+    "infinite-spread-threshold": (("--spread-threshold", "inf"), "bandwidth > 0, heatmap stride >= 1 and spread"),
+}
+
+
+def _derive_option_case(name: str, options: tuple, expected: str) -> None:
+    @case(f"commands/annotate-derive-{name}")
+    def _(w):
+        return annotate_derive(w, *options), (expected,)
+
+
+for _name, (_options, _expected) in DERIVE_OPTION_CASES.items():
+    _derive_option_case(_name, _options, _expected)
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_hostile_input(name, work, run_cli):
     args, expected = CASES[name](work)

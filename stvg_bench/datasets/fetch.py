@@ -87,6 +87,10 @@ def fetch(dataset: str, mirror: str | Path | None = None, cache_dir: str | Path 
     """
     if dataset not in RELEASES:
         raise OptionError(f"no pinned release for {quote(dataset)}; fetchable: {', '.join(RELEASES)}")
+    if mirror is not None and not str(mirror).strip():
+        raise OptionError("--from is empty: name the mirror directory (an empty path would search the working one)")
+    if mirror is not None and not Path(mirror).is_dir():
+        raise InputFileError("mirror directory not found", path=mirror)
     target_dir = Path(cache_dir) if cache_dir is not None else cache_root()
     target_dir = target_dir / dataset
     paths = []
@@ -109,8 +113,6 @@ def fetch(dataset: str, mirror: str | Path | None = None, cache_dir: str | Path 
 
 
 def _from_mirror(mirror: Path, remote: RemoteFile) -> bytes:
-    if not mirror.is_dir():
-        raise InputFileError("mirror directory not found", path=mirror)
     candidates = sorted(mirror.rglob(remote.name))
     if not candidates:
         raise InputFileError(f"{remote.name} not found in the mirror", path=mirror)
