@@ -18,7 +18,6 @@ from stvg_bench.core.errors import OptionError, quote
 
 from .info import ParameterSpec
 
-
 #: At most 18 ASCII digits: Python's int() would also take other scripts' digits, '_' separators and blanks,
 #: and spend quadratic time on thousands of digits.
 _ASCII_INTEGER = re.compile(r"[0-9]{1,18}")

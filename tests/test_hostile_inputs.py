@@ -1119,6 +1119,40 @@ for _name, (_options, _expected) in DERIVE_OPTION_CASES.items():
     _derive_option_case(_name, _options, _expected)
 
 
+def leaderboard_add(w, predictions, *options) -> tuple:
+    """``leaderboard add`` of ``predictions`` to a leaderboards folder holding one valid entry."""
+    leaderboard_with_entry(w, ENTRY)
+    return ("leaderboard", "add", "--root", w.root / "boards", "--data", w.root / "data", predictions,
+            "--dataset", "vidstg", "--supervision", "prior", *options)
+
+
+@case("commands/leaderboard-add-entry-name-climbing-out")
+def _(w):
+    return leaderboard_add(w, w.tubes(), "--entry", "../../x"), (
+        ("--entry must be an entry name of 1 to 80 lower-case letters, digits and '-' (not first), "
+         "got '../../x'"),
+    )
+
+
+@case("commands/leaderboard-add-predictions-missing")
+def _(w):
+    return leaderboard_add(w, w.root / "missing.json", "--entry", "e"), (f"{w.root / 'missing.json'}: no such file",)
+
+
+@case("commands/leaderboard-add-paper-year-of-5000-digits")
+def _(w):
+    return leaderboard_add(w, w.tubes(), "--entry", "e", "--paper-year", "9" * 5000), (
+        "argument --paper-year: invalid int value: '9999", "...9'",
+    )
+
+
+@case("commands/leaderboard-add-produced-by-of-5000-characters")
+def _(w):
+    return leaderboard_add(w, w.tubes(), "--entry", "e", "--produced-by", "x" * 5000), (
+        "--produced-by must be RUNNER@VERSION, got 'xxxx", "...x'",
+    )
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_hostile_input(name, work, run_cli):
     args, expected = CASES[name](work)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 from .. import __version__
-from ..core.errors import OptionError, StvgBenchError
+from ..core.errors import QUOTE_LIMIT, OptionError, StvgBenchError
 from ..core.progress import show_on_terminal
 
 
@@ -20,7 +21,16 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 2 via OptionError."""
 
     def error(self, message: str):
-        raise OptionError(f"{self.prog}: {message}")
+        raise OptionError(f"{self.prog}: {_LONG_QUOTED.sub(_shortened, message)}")
+
+
+#: A value argparse quotes whole (``invalid int value: '999...'``): shown in part, as our own messages do.
+_LONG_QUOTED = re.compile(f"'[^']{{{QUOTE_LIMIT - 1},}}'")
+
+
+def _shortened(match: re.Match) -> str:
+    text = match.group()
+    return f"{text[: QUOTE_LIMIT - 5]}...{text[-2:]}"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..core.errors import OptionError
+from ..core.errors import OptionError, quote
 
 ROOT_HELP = "the leaderboards folder (default: ./leaderboards)"
 DATA_HELP = ("directory holding the annotations (vidstg/, groundingyoutube/, youcook2_interactions/, ...; default: "
@@ -109,7 +109,7 @@ def _produced_by(args) -> dict | None:
         return None
     runner, _, version = args.produced_by.partition("@")
     if not runner or not version:
-        raise OptionError(f"--produced-by must be RUNNER@VERSION, got {args.produced_by!r}")
+        raise OptionError(f"--produced-by must be RUNNER@VERSION, got {quote(args.produced_by)}")
     produced = {"runner": runner, "version": version}
     if args.manifest:
         produced["manifest"] = _under_root(args, args.manifest)

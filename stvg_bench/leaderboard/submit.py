@@ -12,15 +12,19 @@ from the file: it is parsed by the registered formats and scored like any other.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tomllib
 from datetime import date
 from pathlib import Path
 
 from ..core import atomic
-from ..core.errors import InputFileError, OptionError
+from ..core.errors import InputFileError, OptionError, quote
 from .entries import checked_entry, validate_document
 from .sources import MAX_COMMITTED_BYTES, fetched_path, sha256_of
+
+#: The schema's ``name``: the entry file's stem, and a folder under ``submissions/``.
+ENTRY_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 
 def entry_path(root: Path, dataset: str, name: str) -> Path:
@@ -91,7 +95,13 @@ def add(root: Path, data_dir: Path, predictions: Path, dataset: str, name: str, 
     path and the scores per protocol (``{protocol: Scored}``)."""
     from .scoring import score_file
 
+    if not ENTRY_NAME.fullmatch(name):
+        raise OptionError("--entry must be an entry name of 1 to 80 lower-case letters, digits and '-' (not first), "
+                          f"got {quote(name)}")
     predictions = Path(predictions)
+    if predictions.is_dir() or not predictions.exists():
+        reason = "is a directory, expected a file" if predictions.is_dir() else "no such file"
+        raise InputFileError(reason, path=predictions)
     size = predictions.stat().st_size
     if url is None and size > MAX_COMMITTED_BYTES:
         raise OptionError(f"{predictions}: {size} bytes is over the {MAX_COMMITTED_BYTES}-byte cap for committed "
