@@ -11,6 +11,8 @@ import json
 import os
 from pathlib import Path
 
+from stvg_bench.core.numbers import integer, number
+
 
 def _connection_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("server")
@@ -28,9 +30,9 @@ def add_commands(commands) -> None:
     build.add_argument("--segments", required=True, help="segments per video (GroundingYouTube seg.json layout)")
     build.add_argument("--out", required=True, help="build directory (frames, tasks.json, manifest.json)")
     build.add_argument("--video-id", help="the video's key in the segments file (for a single video or folder)")
-    build.add_argument("--margin", type=int, default=0, help="seconds sampled before and after each segment")
-    build.add_argument("--package-size", type=int, default=1, help="frames per task (pages); 1: one frame a task")
-    build.add_argument("--frames-fps", type=float, default=1.0, help="frame folder: frames per second of its numbering")
+    build.add_argument("--margin", type=integer, default=0, help="seconds sampled before and after each segment")
+    build.add_argument("--package-size", type=integer, default=1, help="frames per task (pages); 1: one frame a task")
+    build.add_argument("--frames-fps", type=number, default=1.0, help="frame folder: frames per second of its numbering")
     build.add_argument("--document-root", help="the folder Label Studio serves, frames only; the frames go to "
                        "<document root>/<name of --out> (default: frames/ beside --out)")
     build.set_defaults(handler=run_build)
@@ -40,7 +42,7 @@ def add_commands(commands) -> None:
     server.add_argument("--data-dir", required=True, help="persistent data directory")
     server.add_argument("--document-root", help="start: the frames folder it serves, apart from the data dir "
                         "(needed the first time; then the recorded one, and no other)")
-    server.add_argument("--port", type=int, help="start: default the recorded port, else 8089")
+    server.add_argument("--port", type=integer, help="start: default the recorded port, else 8089")
     server.add_argument("--db", choices=("sqlite", "postgres"),
                         help="first start: sqlite (default) or postgres (reads POSTGRE_NAME, _USER, _PASSWORD, "
                         "_HOST, _PORT)")
@@ -81,15 +83,15 @@ def add_commands(commands) -> None:
     derive.add_argument("--build", required=True)
     derive.add_argument("--responses", required=True, help="a pull directory or a responses .csv")
     derive.add_argument("--out", required=True, help="dataset directory")
-    derive.add_argument("--threshold", type=int, default=3, help="clicks that make a frame visible (default 3)")
+    derive.add_argument("--threshold", type=integer, default=3, help="clicks that make a frame visible (default 3)")
     derive.add_argument("--preset", choices=("paper", "release"), default="paper",
                         help="box margins: paper 0.15 x width / height (default), release 100 px")
     margin = derive.add_mutually_exclusive_group()
-    margin.add_argument("--margin-fraction", type=float, help="margin as a fraction of the frame size")
-    margin.add_argument("--margin-px", type=float, help="margin in pixels on every side")
-    derive.add_argument("--bandwidth", type=float, default=20.0, help="heatmap Gaussian bandwidth, px")
-    derive.add_argument("--heatmap-stride", type=int, default=8, help="heatmap cell size, px")
-    derive.add_argument("--spread-threshold", type=float, default=50_000.0,
+    margin.add_argument("--margin-fraction", type=number, help="margin as a fraction of the frame size")
+    margin.add_argument("--margin-px", type=number, help="margin in pixels on every side")
+    derive.add_argument("--bandwidth", type=number, default=20.0, help="heatmap Gaussian bandwidth, px")
+    derive.add_argument("--heatmap-stride", type=integer, default=8, help="heatmap cell size, px")
+    derive.add_argument("--spread-threshold", type=number, default=50_000.0,
                         help="box area (px²) above which a frame is widespread, else saturated")
     derive.set_defaults(handler=run_derive)
 
@@ -97,9 +99,9 @@ def add_commands(commands) -> None:
     qc.add_argument("action", choices=("sample", "push", "pull"))
     qc.add_argument("target", help="sample: the dataset directory; push / pull: the sample file")
     qc.add_argument("--out", help="sample: the sample file; pull: the report (JSON)")
-    qc.add_argument("--confidence", type=float, default=0.95)
-    qc.add_argument("--margin", type=float, default=0.05, help="margin of error e")
-    qc.add_argument("--seed", type=int, default=0)
+    qc.add_argument("--confidence", type=number, default=0.95)
+    qc.add_argument("--margin", type=number, default=0.05, help="margin of error e")
+    qc.add_argument("--seed", type=integer, default=0)
     qc.add_argument("--build", help="push / pull: the build the frames come from (it records the review project)")
     qc.add_argument("--project", help="push / pull: the review project")
     qc.add_argument("--specialist", help="pull: the email of the specialist whose verdicts count (needed when "

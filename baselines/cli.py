@@ -9,6 +9,8 @@ import json
 import os
 import sys
 
+from stvg_bench.core.numbers import integer, number
+
 KILL_AFTER_ENV = "STVG_BENCH_TEST_KILL_AFTER"  # test hook: SIGKILL the run after this many samples
 
 
@@ -42,8 +44,8 @@ def add_commands(commands) -> None:
     video.add_argument("--video-template", help="path of a video instead of the official layout: {videos}, "
                        "{video}, {stem} and glob wildcards, e.g. '{videos}/*/{video}.mp4'")
     video.add_argument("--decoder", default="auto", help="auto (default: PyAV, else OpenCV), pyav or opencv")
-    video.add_argument("--frames-fps", type=float, help="frame folders of action datasets: their frame rate")
-    video.add_argument("--frame-index-base", type=int, default=0, choices=(0, 1),
+    video.add_argument("--frames-fps", type=number, help="frame folders of action datasets: their frame rate")
+    video.add_argument("--frame-index-base", type=integer, default=0, choices=(0, 1),
                        help="frame folders: number of the first image (1 for ffmpeg's %%06d.jpg; default 0)")
     model = run.add_argument_group("model")
     model.add_argument("--checkpoint", help="checkpoint directory (hashed into the manifest); external runners: "
@@ -55,17 +57,17 @@ def add_commands(commands) -> None:
                        help="a runner parameter (repeatable); 'baseline list' shows them with their defaults")
     model.add_argument("--precision", choices=("fp32", "bf16", "fp16"),
                        help="neural runners: model precision (the same as --param precision=...; default fp32)")
-    model.add_argument("--batch-size", type=int, help="samples per model call (default: the runner's)")
+    model.add_argument("--batch-size", type=integer, help="samples per model call (default: the runner's)")
     execution = run.add_argument_group("execution")
     execution.add_argument("--executor", default="local", help="local (default) or ray")
-    execution.add_argument("--decode-workers", type=int, default=2, help="local: decode threads (default 2)")
-    execution.add_argument("--prefetch", type=int, default=2, help="local: batches decoded ahead (default 2)")
+    execution.add_argument("--decode-workers", type=integer, default=2, help="local: decode threads (default 2)")
+    execution.add_argument("--prefetch", type=integer, default=2, help="local: batches decoded ahead (default 2)")
     execution.add_argument("--address", help="ray: cluster address (auto, HOST:PORT; default: a local cluster)")
-    execution.add_argument("--workers", type=int, default=2, help="ray: actors (default 2)")
-    execution.add_argument("--gpus-per-worker", type=float, default=0.0, help="ray: GPUs per actor (default 0)")
+    execution.add_argument("--workers", type=integer, default=2, help="ray: actors (default 2)")
+    execution.add_argument("--gpus-per-worker", type=number, default=0.0, help="ray: GPUs per actor (default 0)")
     execution.add_argument("--run-dir", help="run directory (default: <out stem>.run beside --out)")
     execution.add_argument("--resume", action="store_true", help="continue the run in --run-dir (skips done samples)")
-    execution.add_argument("--limit", type=int, help="only the first N samples")
+    execution.add_argument("--limit", type=integer, help="only the first N samples")
     run.set_defaults(handler=run_run)
 
     show = sub.add_parser("show", help="print a run's manifest")

@@ -10,38 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from stvg_bench.core.errors import OptionError, quote
+from stvg_bench.core.numbers import ascii_integer, ascii_number
 
 from .info import ParameterSpec
 
-#: At most 18 ASCII digits: Python's int() would also take other scripts' digits, '_' separators and blanks,
-#: and spend quadratic time on thousands of digits.
-_ASCII_INTEGER = re.compile(r"[0-9]{1,18}")
-_ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?|[+-]?(?:nan|inf|infinity)",
-                           re.IGNORECASE)
-
-
-def ascii_integer(text: str) -> int:
-    """A non-negative integer written in at most 18 ASCII digits; ValueError otherwise."""
-    if not _ASCII_INTEGER.fullmatch(text):
-        raise ValueError("must be a non-negative integer (ASCII digits)")
-    return int(text)
-
-
-def ascii_number(text: str) -> float:
-    """A decimal number in ASCII (``nan`` and ``inf`` too: the callers refuse them by name); ValueError
-    otherwise."""
-    if len(text) > 64 or not _ASCII_NUMBER.fullmatch(text):
-        raise ValueError("must be a decimal number (ASCII)")
-    return float(text)
-
 
 def _integer(text: str) -> int:
-    if text.startswith("-") and _ASCII_INTEGER.fullmatch(text[1:]):
+    if text.startswith("-") and text[1:].isascii() and text[1:].isdigit():
         raise ValueError("must be a non-negative integer")
     return ascii_integer(text)
 

@@ -26,10 +26,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from stvg_bench.core.errors import OptionError, quote
+from stvg_bench.core.numbers import ascii_integer, ascii_number
 from stvg_bench.data.tube_table import tubedetr_sampled_frames
 from stvg_bench.protocols.tubes import TUBEDETR
-
-from .params import ascii_integer, ascii_number
 
 
 @dataclass(frozen=True)

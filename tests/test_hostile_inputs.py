@@ -516,6 +516,33 @@ def _(w):
     )
 
 
+@case("options/arabic-indic-digits-in-thresholds")
+def _(w):
+    return ("score", missing_input(w), *w.synthetic(), "--thresholds", "0.3,\u0660.\u0665"), (
+        "--thresholds must be comma-separated numbers, got '0.3,\u0660.\u0665'",
+    )
+
+
+@case("options/fullwidth-digits-in-mask-threshold")
+def _(w):
+    return ("score", missing_input(w), "--dataset", "groundingyoutube", "--task", "spatial",
+            "--mask-threshold", "\uff10.5"), ("argument --mask-threshold: invalid number value: '\uff10.5'",)
+
+
+@case("options/fullwidth-digits-in-max-input-mb")
+def _(w):
+    return ("score", missing_input(w), *w.synthetic(), "--max-input-mb", "\uff11\uff10"), (
+        "argument --max-input-mb: invalid number value: '\uff11\uff10'",
+    )
+
+
+@case("options/other-script-digits-in-limit")
+def _(w):
+    return ("baseline", "run", "full-frame", *w.synthetic(), "--out", w.out, "--limit", "\u0663"), (
+        "argument --limit: invalid integer value: '\u0663'",
+    )
+
+
 @case("options/nan-mask-threshold")
 def _(w):
     return (
@@ -1142,7 +1169,7 @@ def _(w):
 @case("commands/leaderboard-add-paper-year-of-5000-digits")
 def _(w):
     return leaderboard_add(w, w.tubes(), "--entry", "e", "--paper-year", "9" * 5000), (
-        "argument --paper-year: invalid int value: '9999", "...9'",
+        "argument --paper-year: invalid integer value: '9999", "...9'",
     )
 
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ..core.errors import OptionError, quote
+from ..core.numbers import integer
 
 ROOT_HELP = "the leaderboards folder (default: ./leaderboards)"
 DATA_HELP = ("directory holding the annotations (vidstg/, groundingyoutube/, youcook2_interactions/, ...; default: "
@@ -36,7 +37,7 @@ def add_commands(commands) -> None:
                      help="fully, weakly, self, zero-shot, prior, oracle or human (required for a new entry)")
     add.add_argument("--paper-title")
     add.add_argument("--paper-venue")
-    add.add_argument("--paper-year", type=int)
+    add.add_argument("--paper-year", type=integer)
     add.add_argument("--paper-link")
     add.add_argument("--code-url")
     add.add_argument("--code-commit")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..core.numbers import number
+
 TASK_OPTIONS = ("thresholds", "missing", "interpolate", "mask_threshold", "tube_iou", "frame_map")
 
 
@@ -32,7 +34,7 @@ def add_annotation_options(group) -> None:
     group.add_argument("--box-policy", help="GroundingYouTube box defects: drop-inverted (default), drop-defective, "
                        "clip-to-frame")
     group.add_argument("--durations", help="GroundingYouTube: JSON {video: last second}, else the last annotated")
-    group.add_argument("--max-input-mb", type=float, help="refuse any input (or gzip content) larger than this "
+    group.add_argument("--max-input-mb", type=number, help="refuse any input (or gzip content) larger than this "
                        "many MB, checked while reading (default 4096)")
 
 
@@ -57,7 +59,7 @@ def add_scoring_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--interpolate", action="store_true",
                        help="VidSTG / HC-STVG compat protocols: interpolate frames without a predicted box "
                        "(a derived protocol, <name>+interpolate)")
-    group.add_argument("--mask-threshold", type=float,
+    group.add_argument("--mask-threshold", type=number,
                        help="spatial action task: heatmap value from which a pixel is in the mask")
     group.add_argument("--tube-iou", help="spatio-temporal action task: video mAP tube overlap, voxel (the "
                        "protocol's) or act (a derived protocol)")

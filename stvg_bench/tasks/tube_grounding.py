@@ -16,6 +16,7 @@ from functools import partial
 import numpy as np
 
 from ..core.errors import AnnotationError, InvalidValueError, OptionError, SampleIdError, quote
+from ..core.numbers import ascii_number
 from ..data.tube_table import ScoringTable
 from ..metrics.stvg import metric_columns, metric_names, score_samples
 from ..protocols import TubeProtocol
@@ -32,7 +33,7 @@ def parse_thresholds(text: str | Sequence[float]) -> tuple[float, ...]:
     """vIoU@R thresholds from ``"0.3,0.5"`` or a sequence; each in [0, 1), sorted, unique."""
     if isinstance(text, str):
         try:
-            values = [float(part) for part in text.split(",") if part.strip()]
+            values = [ascii_number(part.strip()) for part in text.split(",") if part.strip()]
         except ValueError:
             raise OptionError(f"--thresholds must be comma-separated numbers, got {quote(text)}") from None
     else:
