@@ -43,7 +43,8 @@ def add_commands(commands) -> None:
                        "of extracted frames)")
     video.add_argument("--video-template", help="path of a video instead of the official layout: {videos}, "
                        "{video}, {stem} and glob wildcards, e.g. '{videos}/*/{video}.mp4'")
-    video.add_argument("--decoder", default="auto", help="auto (default: PyAV, else OpenCV), pyav or opencv")
+    video.add_argument("--decoder", default="auto", choices=("auto", "pyav", "opencv"),
+                       help="auto (default: PyAV, else OpenCV), pyav or opencv")
     video.add_argument("--frames-fps", type=number, help="frame folders of action datasets: their frame rate")
     video.add_argument("--frame-index-base", type=integer, default=0, choices=(0, 1),
                        help="frame folders: number of the first image (1 for ffmpeg's %%06d.jpg; default 0)")

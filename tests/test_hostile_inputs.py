@@ -543,6 +543,13 @@ def _(w):
     )
 
 
+@case("options/unknown-decoder-without-videos")
+def _(w):
+    return ("baseline", "run", "full-frame", *w.synthetic(), "--out", w.out, "--decoder", "ffmpeg"), (
+        "argument --decoder: invalid choice: 'ffmpeg'",
+    )
+
+
 @case("options/nan-mask-threshold")
 def _(w):
     return (
