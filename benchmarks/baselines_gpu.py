@@ -69,36 +69,43 @@ def _real_clip(directory: Path) -> Path:
         "height": 224, "width": 224}, "image_mean": CLIP_MEAN, "image_std": CLIP_STD})
 
 
-def _detector_forward(model, tokenizer, pixel_values):
-    text = tokenizer([QUERY] * len(pixel_values), return_tensors="pt", padding=True).to(pixel_values.device)
-    return model(pixel_values=pixel_values, input_ids=text["input_ids"], attention_mask=text["attention_mask"])
+def _detector(directory: Path, architecture: Architecture, device: str, precision: str, image_size: int):
+    """The runner's own detector: its image transform and its forward pass on pixel values."""
+    from baselines.neural.detectors import Detector
+
+    model = Detector.from_checkpoint(directory, device, precision, image_size, runner=architecture.runner,
+                                     families=(architecture.family,))
+    return model.transform, lambda pixel_values: model.model_outputs(pixel_values, QUERY)
 
 
-def _patch_forward(model, tokenizer, pixel_values):
-    hidden = model.vision_model(pixel_values=pixel_values).last_hidden_state
-    return model.visual_projection(model.vision_model.post_layernorm(hidden[:, 1:]))
+def _vision_tower(directory: Path, architecture: Architecture, device: str, precision: str, image_size: int):
+    """The runner's own CLIP / SigLIP model: its image transform and its vision tower's forward pass."""
+    from baselines.neural.vision_language import VisionLanguageModel
+
+    model = VisionLanguageModel.from_checkpoint(directory, device, precision, image_size,
+                                                runner=architecture.runner)
+    return model.transform, model.vision_outputs
 
 
 @dataclass(frozen=True)
 class Architecture:
-    """One benchmarked model: its runner, its families, how to build it (real size and tiny), its forward."""
+    """One benchmarked model: its runner, its family, how to build it (real size and tiny), and how to load
+    it as the runner does (``load(...) -> (image transform, forward pass on pixel values)``)."""
 
     runner: str
     family: str  # checkpoint family (baselines.neural.checkpoints.MODEL_FAMILIES)
     dataset: str  # the synthetic dataset layout its runner reads
     build_real: object
     tiny: str  # key of tests.neural_helpers.TINY_MODELS
-    forward: object
+    load: object
     tiny_image_size: int = 0  # the model's input side with the tiny config (0: its checkpoint's)
 
 
 ARCHITECTURES: dict[str, Architecture] = {
     "grounding-dino-swin-t": Architecture("gdino-tube", "grounding-dino", "vidstg", _real_grounding_dino,
-                                          "grounding-dino", _detector_forward, tiny_image_size=96),
-    "owlv2-base-patch16": Architecture("owlv2-tube", "owlv2", "vidstg", _real_owlv2, "owlv2",
-                                       _detector_forward),
-    "clip-vit-b16": Architecture("clip-heatmap", "clip", "groundingyoutube", _real_clip, "clip",
-                                 _patch_forward),
+                                          "grounding-dino", _detector, tiny_image_size=96),
+    "owlv2-base-patch16": Architecture("owlv2-tube", "owlv2", "vidstg", _real_owlv2, "owlv2", _detector),
+    "clip-vit-b16": Architecture("clip-heatmap", "clip", "groundingyoutube", _real_clip, "clip", _vision_tower),
 }
 
 
@@ -150,30 +157,25 @@ def model_only(directory: Path, architecture: Architecture, device: str, precisi
     """Frames/s of ``calls`` forward passes of ``batch`` frames, and peak GPU memory (MB) or None."""
     import torch
 
-    from baselines.neural.checkpoints import inspect_checkpoint, load_model
-    from baselines.neural.images import ImageTransform
     from baselines.neural.precision import torch_dtype
 
-    info = inspect_checkpoint(directory, (architecture.family,), architecture.runner)
-    dtype = torch_dtype(precision)
-    model, tokenizer = load_model(info, device, dtype)
+    transform, forward = architecture.load(directory, architecture, device, precision, image_size)
     frames = np.random.default_rng(0).integers(0, 256, (batch, frame_size[1], frame_size[0], 3), dtype=np.uint8)
-    transform = ImageTransform.from_config(info.family, info.image_config, image_size)
-    pixels = transform.pixel_values(frames).to(device, dtype)
+    pixels = transform.pixel_values(frames).to(device, torch_dtype(precision))
     cuda = device.startswith("cuda")
     with torch.inference_mode():
-        architecture.forward(model, tokenizer, pixels)  # warm-up: kernels chosen, memory pools filled
+        forward(pixels)  # warm-up: kernels chosen, memory pools filled
         if cuda:
             torch.cuda.synchronize(device)
             torch.cuda.reset_peak_memory_stats(device)
         start = time.perf_counter()
         for _ in range(calls):
-            architecture.forward(model, tokenizer, pixels)
+            forward(pixels)
         if cuda:
             torch.cuda.synchronize(device)
         seconds = time.perf_counter() - start
     memory = torch.cuda.max_memory_allocated(device) / 2**20 if cuda else None
-    del model
+    del forward
     if cuda:
         torch.cuda.empty_cache()
     return batch * calls / seconds, memory

@@ -141,6 +141,11 @@ class Detector:
                                  return_tensors="pt")
         return {name: value.to(self.device).repeat(n_frames, 1) for name, value in encoded.items()}
 
+    def model_outputs(self, pixel_values, text: str):
+        """``(scores [B, Q], boxes_cxcywh [B, Q, 4])`` (torch) of the model on ``pixel_values`` already on the
+        device and in its dtype: the forward pass alone, before any post-processing."""
+        return self.rule.outputs(self.model, pixel_values, self._text_inputs(text, len(pixel_values)))
+
     def detect(self, frames_uint8: np.ndarray, text: str, frame_size_wh: tuple[int, int],
                top_k: int) -> list[FrameCandidates]:
         """Per frame of ``frames_uint8`` (``[N, H, W, 3]``), its ``top_k`` candidates for ``text``."""
@@ -153,8 +158,7 @@ class Detector:
         def call(chunk: np.ndarray) -> list[FrameCandidates]:
             pixel_values = self.transform.pixel_values(chunk).to(self.device, dtype)
             with torch.inference_mode():
-                text_inputs = self._text_inputs(text, len(chunk))
-                scores, boxes = self.rule.outputs(self.model, pixel_values, text_inputs)
+                scores, boxes = self.model_outputs(pixel_values, text)
             boxes_xyxy = cxcywh_to_xyxy_pixels(boxes.cpu().numpy(), scale_xy, frame_size_wh)
             return [top_candidates(s, b, top_k) for s, b in zip(scores.cpu().numpy(), boxes_xyxy)]
 

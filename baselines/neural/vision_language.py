@@ -168,9 +168,10 @@ class VisionLanguageModel:
                                                    interpolate_pos_encoding=self.interpolate)
             return self._normalised(output.pooler_output)
 
-    def _vision(self, frames):
-        """``(pooled [n, D], patches [n, h, w, D])`` in the joint space, not normalised."""
-        vision = self.model.vision_model(pixel_values=self._pixels(frames), interpolate_pos_encoding=self.interpolate)
+    def vision_outputs(self, pixel_values):
+        """``(pooled [n, D], patches [n, h, w, D])`` (torch) in the joint space, not normalised, of
+        ``pixel_values`` already on the device and in its dtype: the vision tower's forward pass alone."""
+        vision = self.model.vision_model(pixel_values=pixel_values, interpolate_pos_encoding=self.interpolate)
         hidden = vision.last_hidden_state
         if self.info.family == "clip":
             pooled = self.model.visual_projection(vision.pooler_output)
@@ -178,19 +179,19 @@ class VisionLanguageModel:
         else:
             pooled = vision.pooler_output
             patches = _siglip_head_per_patch(self.model.vision_model.head, hidden)
-        return pooled, patches.reshape(len(frames), *self.grid_size, -1)
+        return pooled, patches.reshape(len(pixel_values), *self.grid_size, -1)
 
     def _patches_call(self, frames) -> list:
         import torch
 
         with torch.inference_mode():
-            return self._normalised(self._vision(frames)[1])
+            return self._normalised(self.vision_outputs(self._pixels(frames))[1])
 
     def _images_and_patches_call(self, frames) -> list:
         import torch
 
         with torch.inference_mode():
-            pooled, patches = self._vision(frames)
+            pooled, patches = self.vision_outputs(self._pixels(frames))
             return list(zip(self._normalised(pooled), self._normalised(patches)))
 
 
